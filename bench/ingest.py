@@ -1,0 +1,106 @@
+"""Ingest throughput vs a plain DuckDB read of the same file (the ratio is the figure).
+
+    .venv/bin/python bench/ingest.py             # 10M rows (several minutes, ~1.5 GB disk)
+    .venv/bin/python bench/ingest.py --rows 200000
+
+Each measurement runs in its own child process so that peak RSS is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def generate(folder: Path, rows: int) -> tuple[Path, Path]:
+    """badge_access's declared shape; staff numbers drawn from a pool of ~50k."""
+    import duckdb
+
+    csv = folder / "badge_access.csv"
+    pq = folder / "badge_access.parquet"
+    con = duckdb.connect()
+    con.execute(
+        f"""
+        CREATE TABLE g AS SELECT
+            'E' || i AS event_id,
+            'SN' || lpad(CAST(hash(i) % 50000 AS VARCHAR), 6, '0') AS staff_number,
+            'SITE' || (i % 40) AS site_code,
+            'R' || (i % 400) AS reader_id,
+            TIMESTAMP '2024-01-01' + to_seconds(CAST(i * 3 AS BIGINT)) AS event_time,
+            CASE WHEN i % 2 = 0 THEN 'in' ELSE 'out' END AS direction,
+            CASE WHEN i % 97 = 0 THEN 'denied' ELSE 'granted' END AS result
+        FROM range({rows}) t(i)
+        """
+    )
+    con.execute(f"COPY g TO '{csv}' (HEADER true)")
+    con.execute(f"COPY g TO '{pq}' (FORMAT parquet)")
+    con.close()
+    return csv, pq
+
+
+def _plain(path: str) -> int:
+    import duckdb
+
+    con = duckdb.connect()
+    reader = "read_csv" if path.endswith(".csv") else "read_parquet"
+    con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}('{path}')")
+    row = con.execute("SELECT count(*) FROM t").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _ingest(path: str, home: str) -> int:
+    from integritas.ingest.service import ingest_path
+    from integritas.settings import Workspace
+
+    report = ingest_path(Workspace.from_settings(Path(home)), Path(path), source="badge_access")
+    r = report.results[0]
+    if r.status != "committed":
+        raise SystemExit(f"ingest did not commit: {r}")
+    return r.rows_loaded
+
+
+def _child(q: mp.Queue, fn: Callable[..., int], args: tuple[str, ...]) -> None:
+    t0 = time.perf_counter()
+    n = fn(*args)
+    secs = time.perf_counter() - t0
+    q.put((n, secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def measure(fn: Callable[..., int], *args: str) -> tuple[int, float, float]:
+    ctx = mp.get_context("fork")
+    q: mp.Queue = ctx.Queue()
+    p = ctx.Process(target=_child, args=(q, fn, args))
+    p.start()
+    result = q.get()
+    p.join()
+    return result  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        csv, pq = generate(folder, args.rows)
+        print(
+            f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s "
+            f"(csv {csv.stat().st_size / 1e6:.0f} MB, parquet {pq.stat().st_size / 1e6:.0f} MB)"
+        )
+        print(f"{'what':<28}{'rows':>12}{'seconds':>10}{'rows/s':>14}{'peak RSS MB':>13}")
+        for label, path in (("CSV", csv), ("Parquet", pq)):
+            n0, s0, m0 = measure(_plain, str(path))
+            n1, s1, m1 = measure(_ingest, str(path), str(folder / f"home-{label}"))
+            print(f"{'plain duckdb ' + label:<28}{n0:>12,}{s0:>10.2f}{n0 / s0:>14,.0f}{m0:>13.0f}")
+            print(f"{'ingest_path ' + label:<28}{n1:>12,}{s1:>10.2f}{n1 / s1:>14,.0f}{m1:>13.0f}")
+            print(f"{'ratio ' + label + ' (ingest/plain)':<28}{'':>12}{s1 / s0:>10.2f}x")
+
+
+if __name__ == "__main__":
+    main()

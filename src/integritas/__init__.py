@@ -1,0 +1,5 @@
+"""Integritas: a self-hosted professional-standards integrity observatory."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

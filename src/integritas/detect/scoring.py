@@ -1,0 +1,44 @@
+"""Evaluate a workspace's flags and the two baselines against a ground-truth file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from integritas.detect.baselines import fixed_count_baseline, unit_z_baseline
+from integritas.detect.evaluation import Score, ScoredFlag, read_truth, score
+from integritas.detect.flags import read_flags
+from integritas.detect.service import open_analysis
+from integritas.settings import Workspace
+
+
+def evaluate_workspace(ws: Workspace, truth_path: Path, *, k: int = 50) -> list[Score]:
+    from integritas.ingest.pseudonyms import Pseudonymiser
+
+    if not truth_path.exists():
+        raise FileNotFoundError(f"no ground-truth file at {truth_path}")
+    pseudo = Pseudonymiser(ws)
+    truth = read_truth(truth_path, pseudo.pseudonym)
+    table = read_flags(ws).to_pylist()
+    ours = [
+        ScoredFlag(
+            person_id=r["person_id"],
+            tier=r["tier"],
+            period_start=r["period_start"],
+            period_end=r["period_end"],
+            rank_key=r["robust_z"] if r["robust_z"] is not None else r["value"],
+            rule=r["rule"],
+        )
+        for r in table
+        if r["mode"] == "live"
+    ]
+    con = open_analysis(ws)
+    try:
+        fixed = fixed_count_baseline(con)
+        unit_z = unit_z_baseline(con)
+    finally:
+        con.close()
+    return [
+        score("integritas", ours, truth, k=k),
+        score("fixed count (>=3)", fixed, truth, k=k),
+        score("unit z-score (>3)", unit_z, truth, k=k),
+    ]

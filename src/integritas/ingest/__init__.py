@@ -1,0 +1,1 @@
+"""Governed ingest: read exports, map columns, validate, minimise, pseudonymise, commit batches."""

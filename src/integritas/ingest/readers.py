@@ -1,0 +1,197 @@
+"""Readers: expose one export to DuckDB as a relation ``__rn`` + export columns.
+
+CSV is read as all-varchar (so a bad value becomes a quarantined row, not a parse error);
+Parquet and JSON lines keep their own types; XLSX and SQL results arrive as text. Every
+reader numbers data rows from 1 in file order (``__rn``): that is the lineage row number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from integritas.ingest.errors import IngestError
+
+READABLE_SUFFIXES = {".csv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json", ".xlsx"}
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export made readable inside one DuckDB connection."""
+
+    label: str  # file name (or "sql query") used in messages and manifests
+    relation: str  # SQL usable after FROM: has __rn and every export column
+    columns: dict[str, str]  # export column -> DuckDB type in ``relation``
+    expr_types: dict[str, str] = field(default_factory=dict)  # type to try for `expr` mappings
+    sha256: str = ""
+
+
+def sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
+    rows = con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
+    """Open ``path`` by its suffix; raise IngestError with a clear reason if unreadable."""
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise IngestError(f"{path.name}: the file is empty")
+    suffix = path.suffix.lower()
+    p = sql_literal(str(path))
+    try:
+        if suffix in (".csv", ".txt"):
+            base = f"read_csv({p}, all_varchar=true, header=true, encoding='utf-8')"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW __export AS "
+                f"SELECT row_number() OVER () AS __rn, * FROM {base}"
+            )
+            columns = _describe(con, "__export")
+            return Export(path.name, "__export", columns, sha256=file_sha256(path))
+        if suffix == ".parquet":
+            base = f"read_parquet({p}, file_row_number=true)"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW __export AS "
+                f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __rn FROM {base}"
+            )
+        elif suffix in (".jsonl", ".ndjson", ".json"):
+            base = f"read_json({p}, format='newline_delimited')"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW __export AS "
+                f"SELECT row_number() OVER () AS __rn, * FROM {base}"
+            )
+        elif suffix == ".xlsx":
+            return _read_xlsx(con, path)
+        else:
+            raise IngestError(
+                f"{path.name}: unsupported file type {suffix!r} "
+                f"(readable: {', '.join(sorted(READABLE_SUFFIXES))})"
+            )
+        columns = _describe(con, "__export")
+    except duckdb.Error as exc:
+        raise IngestError(f"{path.name}: cannot be read: {_first_line(exc)}") from None
+    return Export(path.name, "__export", columns, sha256=file_sha256(path))
+
+
+def sniff_csv_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    """Types DuckDB would guess for a CSV's columns (only used to evaluate `expr` mappings)."""
+    try:
+        rel = f"read_csv({sql_literal(str(path))}, header=true)"
+        return _describe(con, rel)
+    except duckdb.Error:
+        return {}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _register_rows(
+    con: duckdb.DuckDBPyConnection, label: str, header: list[str], rows: list[list[str | None]]
+) -> Export:
+    import pyarrow as pa
+
+    h = hashlib.sha256()
+    h.update(("\x1f".join(header) + "\n").encode())
+    for r in rows:
+        h.update(("\x1f".join("" if v is None else v for v in r) + "\n").encode())
+    arrays = {"__rn": pa.array(range(1, len(rows) + 1), type=pa.int64())}
+    for i, name in enumerate(header):
+        arrays[name] = pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string())
+    con.register("__rows", pa.table(arrays))
+    con.execute("CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM __rows")
+    return Export(label, "__export", _describe(con, "__export"), sha256=h.hexdigest())
+
+
+def _header(raw: list[Any], label: str) -> list[str]:
+    header = [str(v).strip() if v is not None else "" for v in raw]
+    problems = []
+    if any(not h for h in header):
+        problems.append(f"{label}: the header row has an empty column name")
+    dupes = sorted({h for h in header if header.count(h) > 1 and h})
+    if dupes:
+        problems.append(f"{label}: duplicate column names {dupes}")
+    if problems:
+        raise IngestError(problems)
+    return header
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt workbook
+        raise IngestError(
+            f"{path.name}: not a readable XLSX workbook: {_first_line(exc)}"
+        ) from None
+    try:
+        ws = wb.worksheets[0]
+        it = ws.iter_rows(values_only=True)
+        first = next(it, None)
+        if first is None:
+            raise IngestError(f"{path.name}: the workbook's first sheet is empty")
+        header = _header(list(first), path.name)
+        rows = [[_text(v) for v in r] for r in it if any(v is not None for v in r)]
+    finally:
+        wb.close()
+    exp = _register_rows(con, path.name, header, rows)
+    return Export(exp.label, exp.relation, exp.columns, sha256=file_sha256(path))
+
+
+def read_sql(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:
+    """Run ``query`` against any SQLAlchemy URL; the result is the export."""
+    import sqlalchemy as sa
+
+    try:
+        engine = sa.create_engine(url)
+    except Exception as exc:  # bad URL or missing driver
+        raise IngestError(f"--sql-url: cannot use this database URL: {_first_line(exc)}") from None
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(sa.text(query))
+            header = _header(list(result.keys()), "sql query")
+            rows = [[_text(v) for v in r] for r in result]
+    except sa.exc.SQLAlchemyError as exc:
+        raise IngestError(f"sql query failed: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    if not rows:
+        raise IngestError("sql query returned no rows")
+    return _register_rows(con, "sql query", header, rows)

@@ -1,0 +1,1 @@
+"""Synthetic force generator: realistic exports of every declared source, with ground truth."""

@@ -1,0 +1,87 @@
+"""Pseudonyms: stable across sources and batches; the key never reaches stored data."""
+
+from __future__ import annotations
+
+import base64
+import re
+import stat
+
+import duckdb
+
+from integritas.ingest.layout import curated_files, vault_files
+from integritas.ingest.pseudonyms import Pseudonymiser
+from integritas.ingest.service import ingest_path
+from integritas.settings import Workspace
+
+
+def test_key_file_created_private(ws: Workspace) -> None:
+    p = Pseudonymiser(ws)
+    key = ws.keys / "pseudonym.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(ws.keys.stat().st_mode) == 0o700
+    a = p.pseudonym("ab 123")
+    assert a == Pseudonymiser(ws).pseudonym("AB123")  # normalised; key reused, not recreated
+    assert re.fullmatch(r"P-[A-Z2-7]{12}", a)
+    assert p.keyed_hash("SN1") != p.pseudonym("SN1") and len(p.keyed_hash("SN1")) == 64
+
+
+def test_same_staff_number_same_pseudonym_everywhere(
+    ws: Workspace, badge_csv, hr_csv, kit, strict
+) -> None:
+    ingest_path(ws, hr_csv([kit.hr_row("SN0001"), kit.hr_row("SN0002")]), settings=strict)
+    ingest_path(ws, badge_csv(kit.rows(3)), settings=strict)
+    ingest_path(
+        ws, badge_csv(kit.rows(3, start=3), name="more.csv"), source="badge_access", settings=strict
+    )
+    expected = Pseudonymiser(ws).pseudonym("SN0001")
+    hr = (
+        duckdb.connect()
+        .execute(
+            f"SELECT person_id FROM read_parquet({[str(f) for f in curated_files(ws, 'hr_master')]})"
+        )
+        .fetchall()
+    )
+    badge = (
+        duckdb.connect()
+        .execute(
+            f"SELECT DISTINCT person_id, _batch_id FROM read_parquet("
+            f"{[str(f) for f in curated_files(ws, 'badge_access')]}) WHERE person_id = '{expected}'"
+        )
+        .fetchall()
+    )
+    assert (expected,) in hr
+    assert len({b for _, b in badge}) == 2  # found in both badge batches
+
+
+def test_key_never_in_stored_files(ws: Workspace, badge_csv, hr_csv, kit, strict) -> None:
+    ingest_path(
+        ws, hr_csv([kit.hr_row("SN0001"), kit.hr_row("SN0002", surname="Jones")]), settings=strict
+    )
+    ingest_path(ws, badge_csv(), settings=strict)
+    key = (ws.keys / "pseudonym.key").read_bytes()
+    forms = [
+        key,
+        key.hex().encode(),
+        key.hex().upper().encode(),
+        base64.b64encode(key),
+        base64.b32encode(key),
+        base64.urlsafe_b64encode(key),
+    ]
+    checked = 0
+    for path in ws.home.rglob("*"):
+        if path.is_file() and ws.keys not in path.parents:
+            data = path.read_bytes()
+            assert not any(f in data for f in forms), path
+            checked += 1
+    assert ws.warehouse.exists() and checked >= 4
+    # Identity data lives only in the vault, never in curated files.
+    curated = b"".join(f.read_bytes() for f in curated_files(ws, "hr_master"))
+    assert b"Alice" not in curated and b"SN0001" not in curated and b"AB1 2CD" not in curated
+    vault = (
+        duckdb.connect()
+        .execute(
+            f"SELECT forename, surname FROM read_parquet({[str(f) for f in vault_files(ws, 'hr_master')]})"
+        )
+        .fetchall()
+    )
+    assert ("Alice", "Smith") in vault
