@@ -1,0 +1,1 @@
+"""Metric families: importing a module registers its metrics."""
