@@ -26,7 +26,7 @@ app = typer.Typer(
 
 # Order is the order shown in --help.
 COMMAND_MODULES: tuple[str, ...] = (
-    "integritas.demo",
+    "integritas.demo.commands",
     "integritas.catalog.commands",
     "integritas.ingest.commands",
     "integritas.synth.commands",

@@ -69,10 +69,6 @@ def test_over_tolerance_commits_nothing(ws: Workspace, badge_csv, kit, strict) -
     [
         (b"", "empty"),
         (b"event_id,staff_number\nE1,SN1\n", "missing required column 'site_code'"),
-        (
-            b"event_id,staff_number,site_code,reader_id,event_time,direction,result\n",
-            "no data rows",
-        ),
         (b"event_id,staff_number,site_code\n\xff\xfe\x00bad,\xc3\x28,x\n", "cannot be read"),
     ],
 )
@@ -131,3 +127,13 @@ def test_inactive_source_is_refused(ws: Workspace, badge_csv) -> None:
             settings=IngestSettings(),
             geofences=Geofences(),
         )
+
+
+def test_header_only_export_is_skipped_not_failed(ws: Workspace, exports: Path) -> None:
+    path = exports / "badge_access.csv"
+    path.write_bytes(b"event_id,staff_number,site_code,reader_id,event_time,direction,result\n")
+    report = ingest_path(ws, path)
+    assert report.exit_code == 0
+    assert report.results[0].status == "skipped"
+    assert "no data rows" in report.results[0].message
+    assert not manifests(ws)

@@ -70,8 +70,12 @@ def run_detection(
     progress: Callable[[str], None] | None = None,
 ) -> DetectionReport:
     """Evaluate rules (default: every declared rule), score anomalies, write flags, hand off."""
+    from integritas.detect.evidence import WarehouseEvidence, evidence_path
+
     con = open_analysis(ws)
     report = DetectionReport()
+    if evidence is None:
+        evidence = WarehouseEvidence(con, evidence_path(ws))
     try:
         for rule in rules if rules is not None else load_rules():
             if progress:

@@ -178,7 +178,13 @@ def ingest_export(
     staging = stage(con, export, source, mapping, expr_types=expr_types, keep_reasons=keep_reasons)
     rows_read = _scalar(con, "SELECT count(*) FROM __staged")
     if rows_read == 0:
-        raise IngestError(f"{export.label}: no data rows")
+        # A header-only export is a period with nothing to report, not a broken file.
+        return BatchResult(
+            file=export.label,
+            source=source.name,
+            status=BatchStatus.SKIPPED,
+            message="header only, no data rows: nothing to ingest",
+        )
     _build_maps(con, source, Pseudonymiser(ws))
 
     keep = "NOT s.__bad"

@@ -11,7 +11,7 @@ class BatchStatus(StrEnum):
     REJECTED = "rejected"  # too many rows quarantined: nothing stored
     NO_OP = "no-op"  # identical export already ingested
     FAILED = "failed"  # the export or its mapping could not be read
-    SKIPPED = "skipped"  # folder ingest: a file that feeds no declared source (e.g. a README)
+    SKIPPED = "skipped"  # feeds no declared source (e.g. a README), or header only
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""`integritas demo`: the whole pipeline on a synthetic force, then the web observatory."""
