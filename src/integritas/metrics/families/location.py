@@ -1,0 +1,82 @@
+"""Location (minimised): on-duty shifts never at an approved site, for roles that require it.
+
+device_location holds only on-duty pings reduced to a site label (``off-site`` or a site code);
+no coordinates are read. Only roles without a hybrid-working policy are assessed (their work
+starts and ends at a station), and only shifts with enough pings to show the device was on.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from integritas.metrics.context import MetricContext
+from integritas.metrics.families.rostering import OWNER, evidence_of, people
+from integritas.metrics.registry import metric
+from integritas.metrics.shapes import per_person_month
+
+MIN_PINGS = 3  # a shift with fewer pings says too little to judge
+OFF_SITE = ("off-site", "offsite", "")
+
+
+def _unplaced_shifts(ctx: MetricContext) -> ir.Table:
+    r = ctx.table("duty_roster")
+    r = r.filter(
+        ctx.between(r.shift_date)
+        & (r.status.fill_null("") == "worked")
+        & r.actual_start.notnull()
+        & r.actual_end.notnull()
+    )
+    p = people(ctx)
+    onsite = p.filter(p.hybrid_policy_pct.isnull()).select(s_person=p.person_id)
+    r = r.join(onsite, r.person_id == onsite.s_person).drop("s_person")
+    pings = ctx.table("device_location")
+    pings = pings.select(
+        g_person=pings.person_id,
+        g_day=pings.ping_time.date(),
+        g_time=pings.ping_time,
+        at_site=~pings.site_label.fill_null("").lower().isin(OFF_SITE),
+    )
+    # day-bucketed equi-join on the shift's start day, then the window filter
+    j = r.join(pings, [r.person_id == pings.g_person, r.actual_start.date() == pings.g_day])
+    j = j.filter((j.g_time >= j.actual_start) & (j.g_time <= j.actual_end))
+    per = j.group_by(k_shift=j.shift_id).aggregate(
+        n=j.count(), on_site=j.at_site.cast("int64").sum()
+    )
+    bad = per.filter((per.n >= MIN_PINGS) & (per.on_site == 0))
+    return r.join(bad, r.shift_id == bad.k_shift).drop("k_shift", "n", "on_site")
+
+
+@metric(
+    name="shifts_never_at_approved_site",
+    version=1,
+    tier="tertiary",
+    subject="person",
+    period="month",
+    purpose="conduct",
+    reads=(
+        "duty_roster.person_id",
+        "duty_roster.shift_id",
+        "duty_roster.shift_date",
+        "duty_roster.status",
+        "duty_roster.actual_start",
+        "duty_roster.actual_end",
+        "hr_master.person_id",
+        "hr_master.hybrid_policy_pct",
+        "device_location.person_id",
+        "device_location.ping_time",
+        "device_location.site_label",
+    ),
+    owner=OWNER,
+    family="location",
+    description="Worked shifts of station-based roles with at least 3 on-duty device pings, "
+    "none of them at an approved site. Evidence: the roster rows of those shifts.",
+    explanation="{value:.0f} worked shifts in the month with the duty device never at an "
+    "approved site; peers: {peer_low:.0f}-{peer_high:.0f}",
+    unit="shifts",
+    evidence=lambda ctx: evidence_of(
+        _unplaced_shifts(ctx), "person_id", "shift_date", "duty_roster"
+    ),
+)
+def shifts_never_at_approved_site(ctx: MetricContext) -> ir.Table:
+    """Count of worked shifts (no hybrid policy) with >= 3 pings inside the shift, none on site."""
+    return per_person_month(_unplaced_shifts(ctx), "person_id", "shift_date")
