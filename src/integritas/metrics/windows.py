@@ -1,0 +1,104 @@
+"""Rolling-window helpers shared by the person-level metric families.
+
+A period is a calendar month; a rolling metric looks back ``days`` from the month end. Rows are
+paired with the periods whose window contains them by a cross join with a tiny calendar table
+built in Python, so the same expression runs on DuckDB and Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import ibis
+import ibis.expr.types as ir
+
+from integritas.metrics.context import MetricContext
+
+Rows = Callable[[MetricContext], ir.Table]
+
+
+def calendar(ctx: MetricContext, days: int | None = None) -> ir.Table:
+    """One row per calendar month touching the analysis window.
+
+    ``period_end`` is the month end (or the window end); ``window_start`` is the first day of
+    the look-back: the month start, or ``period_end - days + 1`` for a rolling window.
+    """
+    rows: list[dict[str, date]] = []
+    month = date(ctx.start.year, ctx.start.month, 1)
+    while month <= ctx.end:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        end = min(following - timedelta(days=1), ctx.end)
+        start = month if days is None else end - timedelta(days=days - 1)
+        rows.append({"period_start": month, "period_end": end, "window_start": start})
+        month = following
+    schema = {"period_start": "date", "period_end": "date", "window_start": "date"}
+    return ibis.memtable(rows, schema=schema)
+
+
+def lookback_start(ctx: MetricContext, days: int | None) -> date:
+    """The earliest day any period of the analysis window looks at."""
+    first = date(ctx.start.year, ctx.start.month, 1)
+    if days is None:
+        return first
+    return min(first, _month_end(first) - timedelta(days=days - 1))
+
+
+def _month_end(month: date) -> date:
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def windowed(
+    ctx: MetricContext, rows: ir.Table, person: str, when: str, days: int | None
+) -> ir.Table:
+    """``rows`` paired with every period whose window contains the row's day of ``when``.
+
+    Adds ``subject_id``, ``period_start``, ``period_end`` and ``_day``; the pairing is a cross
+    join with the (tiny) calendar, filtered, so it runs the same on DuckDB and Spark.
+    """
+    col = rows[when]
+    day = col.date() if col.type().is_timestamp() else col
+    lo = ibis.literal(lookback_start(ctx, days), type="date")
+    ev = rows.mutate(subject_id=rows[person].cast("string"), _day=day)
+    ev = ev.filter((ev._day >= lo) & (ev._day <= ctx.end_lit))
+    cal = calendar(ctx, days)
+    joined = ev.cross_join(cal)
+    return joined.filter((joined._day >= joined.window_start) & (joined._day <= joined.period_end))
+
+
+def count_in_window(
+    ctx: MetricContext,
+    rows: ir.Table,
+    person: str,
+    when: str,
+    days: int | None,
+) -> ir.Table:
+    """Rows per person and period (``value`` float64)."""
+    w = windowed(ctx, rows, person, when, days)
+    return w.group_by(["subject_id", "period_start"]).aggregate(value=w.count().cast("float64"))
+
+
+def evidence_rows(w: ir.Table, source: str) -> ir.Table:
+    """The evidence shape from a table with subject_id, period_start, _batch_id, _row_number."""
+    return w.select(
+        subject_id=w.subject_id,
+        period_start=w.period_start,
+        source=ibis.literal(source, type="string"),
+        batch_id=w._batch_id.cast("string"),
+        row_number=w._row_number.cast("int64"),
+    ).distinct()
+
+
+def counted(
+    source: str, rows: Rows, person: str, when: str, days: int | None
+) -> tuple[Callable[[MetricContext], ir.Table], Callable[[MetricContext], ir.Table]]:
+    """A (compute, evidence) pair counting ``rows(ctx)`` per person in each period's window."""
+
+    def compute(ctx: MetricContext) -> ir.Table:
+        return count_in_window(ctx, rows(ctx), person, when, days)
+
+    def evidence(ctx: MetricContext) -> ir.Table:
+        return evidence_rows(windowed(ctx, rows(ctx), person, when, days), source)
+
+    return compute, evidence
