@@ -47,6 +47,7 @@ EXPECTED: dict[str, set[str]] = {
         "case.assign",
         "case.work",
         "case.outcome",
+        "case.read_restricted",
         "unmask.request",
         "unmask.approve",
         "grants.manage",

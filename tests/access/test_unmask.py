@@ -148,3 +148,41 @@ def test_grants_issue_list_revoke(sessions: sessionmaker[Session]) -> None:
         assert list_grants(s, live_only=True) == []
         with pytest.raises(AccessError, match="already revoked"):
             revoke_grant(s, grant_id=g.id, by=None, actor="cli")
+
+
+def test_every_unmask_is_listed_for_the_dpo(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    from integritas.access.unmask import unmask_register
+
+    ws = vault(tmp_path)
+    with sessions.begin() as s:
+        inv, aa1, aa2, analyst = people(s)
+        dpo = add_user(s, username="dpo", role="dpo", password="long enough password")
+        admin = add_user(s, username="adm", role="administrator", password="long enough password")
+        req = request_unmask(
+            s, user=inv, person_id="PSN-1", case_ref="CASE-1", justification="overlap"
+        )
+        refused = request_unmask(
+            s, user=aa1, person_id="PSN-2", case_ref="CASE-9", justification="thin"
+        )
+        decide_unmask(s, approver=aa2, request_id=req.id, approve=True)
+        decide_unmask(s, approver=aa2, request_id=refused.id, approve=False, reason="no")
+        reveal_identity(s, ws, user=inv, person_id="PSN-1")
+        reveal_identity(s, ws, user=inv, person_id="PSN-1")
+        for outsider in (analyst, admin, inv):
+            with pytest.raises(PermissionDenied):
+                unmask_register(s, user=outsider)
+        entries = unmask_register(s, user=dpo)
+        events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+    by_id = {e.request_id: e for e in entries}
+    assert set(by_id) == {req.id, refused.id}
+    done = by_id[req.id]
+    assert (done.requester, done.decided_by, done.status) == ("inv", "aa2", "approved")
+    assert len(done.revealed_at) == 2 and done.justification == "overlap"
+    assert by_id[refused.id].status == "refused" and by_id[refused.id].revealed_at == []
+    listing = [e for e in events if e.actor == "dpo" and e.action == "governance.read"]
+    assert len(listing) == 1 and listing[0].subjects == '["PSN-1","PSN-2"]'
+    assert len(listing[0].digest) == 64
+    denied = [e for e in events if e.action == "governance.read" and e.outcome == "denied"]
+    assert {e.actor for e in denied} == {"an", "adm", "inv"}

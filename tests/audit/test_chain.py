@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from integritas.audit.models import AuditEvent, AuditTamperRefused
@@ -191,3 +191,47 @@ def test_forged_checkpoint_signature_is_named(
         assert verify(s, key=KEY).ok
         report = verify(s, key=b"x" * 32)
     assert report.first is not None and report.first.kind == "bad_checkpoint"
+
+
+def test_core_update_and_delete_through_a_session_are_refused(
+    sessions: sessionmaker[Session],
+) -> None:
+    from sqlalchemy import delete
+
+    fill(sessions, 1)
+    table = AuditEvent.__table__
+    with sessions() as s:
+        with pytest.raises(AuditTamperRefused):
+            s.execute(update(table).values(actor="m"))  # type: ignore[arg-type]
+        with pytest.raises(AuditTamperRefused):
+            s.execute(delete(table))  # type: ignore[arg-type]
+
+
+def test_savepoint_rollback_keeps_the_chain_whole(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as s:
+        append(s, actor="a", role="analyst", action="flag.list")
+        nested = s.begin_nested()
+        append(s, actor="lost", role="analyst", action="flag.list")
+        nested.rollback()
+        append(s, actor="b", role="analyst", action="flag.list")
+        with s.begin_nested():
+            append(s, actor="c", role="analyst", action="flag.list")
+        append(s, actor="d", role="analyst", action="flag.list")
+    with sessions() as s:
+        report = verify(s, key=KEY)
+        actors = list(s.scalars(select(AuditEvent.actor).order_by(AuditEvent.seq)))
+    assert report.ok, report.findings
+    assert actors == ["a", "b", "c", "d"]
+
+
+def test_many_appends_in_one_transaction_then_more(sessions: sessionmaker[Session]) -> None:
+    fill(sessions, 30)
+    with sessions() as s:
+        append(s, actor="gone", role="analyst", action="flag.list")
+        s.rollback()
+        append(s, actor="kept", role="analyst", action="flag.list")
+        s.commit()
+    fill(sessions, 5)
+    with sessions() as s:
+        report = verify(s, key=KEY)
+    assert report.ok and report.events == 36

@@ -14,7 +14,26 @@ def test_unmigrated_database_is_refused_with_the_fix(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with pytest.raises(StoreNotMigrated, match="integritas db upgrade"):
         require_current(engine)
-    assert status(engine).pending == ["0001_access_audit"]
+    st = status(engine)
+    assert st.current is None and st.pending[0] == "0001_access_audit"
+    assert st.pending[-1] == st.head and len(set(st.pending)) == len(st.pending)
+
+
+def test_partly_migrated_database_names_both_revisions(tmp_path: Path) -> None:
+    from integritas.store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    upgrade(engine, "0001_access_audit")
+    with pytest.raises(StoreNotMigrated) as err:
+        require_current(engine)
+    assert "at 0001_access_audit" in str(err.value) and status(engine).head in str(err.value)
+
+
+def test_linkage_review_table_is_migrated(engine: Engine) -> None:
+    from sqlalchemy import inspect
+
+    cols = {c["name"] for c in inspect(engine).get_columns("linkage_review_decisions")}
+    assert {"candidate_id", "registry", "decision", "reason", "reviewer", "decided_at"} <= cols
 
 
 def test_migrated_database_is_current(engine: Engine) -> None:

@@ -53,6 +53,11 @@ CASE_WORK = declare_action(
     "case.work", "Add notes, record the subject's account, attach evidence views."
 )
 CASE_OUTCOME = declare_action("case.outcome", "Record or appeal a case outcome with reasons.")
+CASE_READ_RESTRICTED = declare_action(
+    "case.read_restricted",
+    "Read a case in the restricted area (after a criminal referral); needs a live grant.",
+    needs_grant=True,
+)
 UNMASK_REQUEST = declare_action(
     "unmask.request", "Ask for a pseudonym to be unmasked for a tertiary case."
 )

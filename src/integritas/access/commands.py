@@ -29,12 +29,19 @@ def register(app: typer.Typer) -> None:
         password_stdin: Annotated[
             bool, typer.Option("--password-stdin", help="Read the password from stdin.")
         ] = False,
+        oidc_subject: Annotated[
+            str | None,
+            typer.Option("--oidc-subject", help="Link the account to an OIDC `sub` (no password)."),
+        ] = None,
     ) -> None:
-        """Create an account (password prompted, or read from stdin)."""
+        """Create an account (password prompted or read from stdin, or OIDC-only)."""
         from integritas.access.users import AccessError, add_user
         from integritas.store.cli_session import cli_transaction
 
-        if password_stdin:
+        password: str | None
+        if oidc_subject and not password_stdin:
+            password = None
+        elif password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:
             password = getpass.getpass("Password: ")
@@ -51,6 +58,7 @@ def register(app: typer.Typer) -> None:
                     unit_id=unit,
                     person_id=person,
                     actor=_operator(),
+                    oidc_subject=oidc_subject,
                 )
         except AccessError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -104,6 +104,7 @@ declare_role(
         "case.assign": "any",
         "case.work": "any",
         "case.outcome": "any",
+        "case.read_restricted": "any",
         "unmask.request": "any",
         "unmask.approve": "any",
         "grants.manage": "any",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -15,3 +17,27 @@ class AccessSettings(BaseSettings):
         default=12, ge=1, description="Absolute session lifetime, however active."
     )
     grant_days: int = Field(default=30, ge=1, description="Default lifetime of a purpose grant.")
+
+
+class OIDCSettings(BaseSettings):
+    """Single sign-on through an OpenID Connect provider (env prefix ``INTEGRITAS_OIDC_``).
+
+    Off by default. The provider's signing keys are read from ``jwks_file`` (exported by the
+    operator), so that verifying a sign-in never depends on fetching keys at run time.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="INTEGRITAS_OIDC_", extra="ignore")
+
+    enabled: bool = Field(default=False, description="Offer sign-in through the OIDC provider.")
+    issuer: str = Field(default="", description="The provider's issuer URL (the `iss` claim).")
+    client_id: str = Field(default="", description="This application's client id (`aud`).")
+    client_secret: str = Field(default="", description="Client secret, if the provider uses one.")
+    authorization_endpoint: str = Field(default="", description="The provider's authorize URL.")
+    token_endpoint: str = Field(default="", description="The provider's token URL.")
+    redirect_uri: str = Field(default="", description="Our callback URL, as registered.")
+    jwks_file: Path | None = Field(default=None, description="JWKS JSON file of signing keys.")
+    scopes: str = Field(default="openid profile email", description="Scopes requested.")
+    leeway_seconds: int = Field(default=60, ge=0, le=600, description="Clock skew allowed.")
+    max_token_age_minutes: int = Field(
+        default=10, ge=1, description="Oldest `iat` accepted for a fresh sign-in."
+    )

@@ -181,3 +181,57 @@ def reveal_identity(
         subjects=[person_id],
     )
     return ident
+
+
+class UnmaskRegisterEntry(BaseModel):
+    """One unmask request as the DPO sees it: who asked, why, who decided, when it was used."""
+
+    request_id: int
+    requester: str
+    person_id: str
+    case_ref: str
+    justification: str
+    status: str
+    decided_by: str | None
+    decided_at: datetime | None
+    grant_id: int | None
+    revealed_at: list[str]
+
+
+def unmask_register(session: Session, *, user: User) -> list[UnmaskRegisterEntry]:
+    """Every unmask request, decision and identity reveal, for the DPO's governance view.
+
+    Needs ``governance.read``; the listing itself is audited with every pseudonym shown.
+    """
+    from integritas.audit.models import AuditEvent
+
+    decision = require(session, user, "governance.read")
+    names = {u.id: u.username for u in session.scalars(select(User))}
+    reveals: dict[str, list[str]] = {}
+    q = select(AuditEvent.grant_id, AuditEvent.at).where(AuditEvent.action == UNMASK_PERFORMED.name)
+    for grant_id, at in session.execute(q.order_by(AuditEvent.seq)):
+        reveals.setdefault(grant_id, []).append(at)
+    out = [
+        UnmaskRegisterEntry(
+            request_id=r.id,
+            requester=names.get(r.requester_id, "?"),
+            person_id=r.person_id,
+            case_ref=r.case_ref,
+            justification=r.justification,
+            status=r.status,
+            decided_by=names.get(r.decided_by) if r.decided_by else None,
+            decided_at=r.decided_at,
+            grant_id=r.grant_id,
+            revealed_at=reveals.get(str(r.grant_id), []) if r.grant_id else [],
+        )
+        for r in session.scalars(select(UnmaskRequest).order_by(UnmaskRequest.id))
+    ]
+    record_access(
+        session,
+        user,
+        decision,
+        subjects=sorted({e.person_id for e in out}),
+        returned=[e.model_dump(mode="json") for e in out],
+        object_type="unmask_register",
+    )
+    return out

@@ -69,7 +69,9 @@ def add_user(
     person_id: str | None = None,
     display_name: str = "",
     actor: str = "system",
+    oidc_subject: str | None = None,
 ) -> User:
+    """A new account: a password (argon2-hashed), an OIDC subject, or both."""
     problems = []
     if not username.strip():
         problems.append("username is empty")
@@ -81,6 +83,10 @@ def add_user(
         problems.append("password shorter than 12 characters")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         problems.append(f"user {username!r} already exists")
+    if password is None and not oidc_subject:
+        problems.append("give a password or an OIDC subject")
+    if oidc_subject and session.scalar(select(User.id).where(User.oidc_subject == oidc_subject)):
+        problems.append(f"OIDC subject {oidc_subject!r} is already linked to an account")
     if problems:
         raise AccessError("; ".join(problems))
     user = User(
@@ -90,6 +96,7 @@ def add_user(
         person_id=person_id,
         display_name=display_name or username,
         password_hash=_hasher.hash(password) if password is not None else None,
+        oidc_subject=oidc_subject or None,
         active=True,
         failed_logins=0,
     )

@@ -23,6 +23,21 @@ def _print_report(report: object) -> None:
     raise typer.Exit(1)
 
 
+def _bound(option: str, value: str | None) -> str | None:
+    """An ISO date or date-time (UTC unless it says otherwise) in the log's stored form."""
+    from datetime import UTC, datetime
+
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        typer.echo(f"error: {option} {value!r} is not an ISO date or date-time", err=True)
+        raise typer.Exit(2) from None
+    at = at.astimezone(UTC) if at.tzinfo else at
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def register(app: typer.Typer) -> None:
     audit = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -68,10 +83,9 @@ def register(app: typer.Typer) -> None:
         from integritas.audit.service import append, now_iso
         from integritas.store.cli_session import cli_transaction
 
+        lo, hi = _bound("--from", time_from), _bound("--to", time_to)
         with cli_transaction() as session:
-            export = build_export(
-                session, time_from=time_from, time_to=time_to, exported_at=now_iso()
-            )
+            export = build_export(session, time_from=lo, time_to=hi, exported_at=now_iso())
             append(
                 session,
                 actor="cli",

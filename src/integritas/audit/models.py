@@ -73,5 +73,7 @@ def _refuse_bulk(state: Any) -> None:
     if not (state.is_update or state.is_delete):
         return
     tables = {m.local_table.name for m in state.all_mappers}
+    target = getattr(state.statement, "table", None)  # Core update(table) / delete(table)
+    tables.add(str(getattr(target, "name", "")))
     if tables & {"audit_events", "audit_checkpoints"}:
         raise AuditTamperRefused("audit rows are append-only: bulk UPDATE/DELETE refused")
