@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -21,9 +21,13 @@ class MetricContext:
     backend: Any
     start: date
     end: date
+    # Looking a table up asks the engine for its schema: once per context is enough.
+    _tables: dict[str, ir.Table] = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, source: str) -> ir.Table:
-        return self.backend.table(source)
+        if source not in self._tables:
+            self._tables[source] = self.backend.table(source)
+        return self._tables[source]
 
     @property
     def start_lit(self) -> ir.DateScalar:

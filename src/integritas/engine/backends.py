@@ -1,0 +1,239 @@
+"""Analytical backends: one small interface, DuckDB (default) or PySpark, both through Ibis.
+
+Each backend exposes one table per declared catalog source, over that source's *committed*
+curated Parquet files (found through :mod:`integritas.ingest.layout`), an empty typed table
+when a source has no data yet, and ``linkage_accepted`` (accepted external-registry matches
+written by the linkage package). PySpark is imported only when a Spark backend is opened.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, final
+
+import ibis
+import pyarrow as pa
+
+from integritas.catalog.models import FieldType, SourceKind
+from integritas.catalog.registry import catalog
+from integritas.ingest.layout import curated_files
+from integritas.settings import EngineSettings, Workspace
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+EngineName = Literal["duckdb", "spark"]
+
+LINKAGE_ACCEPTED = "linkage_accepted"
+CALENDAR_MONTH = "calendar_month"
+
+_ARROW = {
+    FieldType.STRING: pa.string(),
+    FieldType.INTEGER: pa.int64(),
+    FieldType.FLOAT: pa.float64(),
+    FieldType.BOOLEAN: pa.bool_(),
+    FieldType.DATE: pa.date32(),
+    FieldType.TIMESTAMP: pa.timestamp("us"),
+}
+
+LINKAGE_ACCEPTED_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.string()),
+        ("registry", pa.string()),
+        ("record_id", pa.string()),
+        ("organisation_name", pa.string()),
+        ("organisation_id", pa.string()),
+        ("role", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("decided_at", pa.timestamp("us")),
+        ("decision_id", pa.string()),
+    ]
+)
+
+
+class EngineError(RuntimeError):
+    """The analytical backend could not be opened."""
+
+
+def source_schema(name: str) -> pa.Schema:
+    """Arrow schema of a source's curated table (declared columns plus lineage columns)."""
+    src = catalog()[name]
+    cols = [(col, _ARROW[f.type]) for col, f in src.curated_columns().items()]
+    if src.kind is SourceKind.LOCATION:
+        cols.append(("site_label", pa.string()))
+    cols += [("_batch_id", pa.string()), ("_row_number", pa.int64())]
+    return pa.schema(cols)
+
+
+def linkage_accepted_path(ws: Workspace) -> Path:
+    return ws.home / "derived" / f"{LINKAGE_ACCEPTED}.parquet"
+
+
+@dataclass
+class Engine(ABC):
+    """An open analytical backend with every source registered as a table."""
+
+    ws: Workspace
+    backend: Any = field(init=False)
+
+    name: str = field(init=False, default="")
+
+    @abstractmethod
+    def _connect(self) -> Any: ...
+
+    @abstractmethod
+    def _register_files(self, table: str, files: list[Path]) -> None: ...
+
+    @abstractmethod
+    def _register_arrow(self, table: str, data: pa.Table) -> None: ...
+
+    def _register_empty(self, table: str, schema: pa.Schema) -> None:
+        self._register_arrow(table, schema.empty_table())
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the backend's resources (DuckDB: nothing to do)."""
+
+    @final
+    def open(self) -> Engine:
+        self.backend = self._connect()
+        for name in catalog():
+            files = curated_files(self.ws, name)
+            if files:
+                self._register_files(name, files)
+            else:
+                self._register_empty(name, source_schema(name))
+        linked = linkage_accepted_path(self.ws)
+        if linked.exists():
+            self._register_files(LINKAGE_ACCEPTED, [linked])
+        else:
+            self._register_empty(LINKAGE_ACCEPTED, LINKAGE_ACCEPTED_SCHEMA)
+        self._register_arrow(CALENDAR_MONTH, calendar_months())
+        return self
+
+    @final
+    def to_arrow(self, expr: ir.Table) -> pa.Table:
+        """Execute ``expr`` and return its rows as an Arrow table."""
+        result = self.backend.to_pyarrow(expr)
+        return result if isinstance(result, pa.Table) else pa.Table.from_batches([result])
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class DuckDBEngine(Engine):
+    name: str = field(init=False, default="duckdb")
+
+    def _connect(self) -> Any:
+        return ibis.duckdb.connect()
+
+    def _register_files(self, table: str, files: list[Path]) -> None:
+        from integritas.ingest.readers import quote_ident, sql_literal
+
+        lst = "[" + ", ".join(sql_literal(str(f)) for f in files) + "]"
+        self.backend.con.execute(
+            f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
+            f"SELECT * FROM read_parquet({lst}, union_by_name=true)"
+        )
+
+    def _register_arrow(self, table: str, data: pa.Table) -> None:
+        self.backend.con.register(f"__arrow_{table}", data)
+        self.backend.con.execute(
+            f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM "__arrow_{table}"'
+        )
+        self.backend.con.unregister(f"__arrow_{table}")
+
+
+@dataclass
+class SparkEngine(Engine):
+    """PySpark through Ibis; ``master`` is ``local[N]`` or a ``spark://`` / cluster URL.
+
+    Spark runs in ANSI mode (so metric code must guard divisions, see ``shapes.safe_div``)
+    with the session time zone pinned to UTC, so timestamps read back as written.
+    """
+
+    master: str = "local[1]"
+    name: str = field(init=False, default="spark")
+    session: Any = field(init=False, default=None)
+
+    def _connect(self) -> Any:
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:  # pragma: no cover - pyspark is a declared dependency
+            raise EngineError("PySpark is not installed; use --engine duckdb") from exc
+        builder = (
+            SparkSession.builder.master(self.master)
+            .appName("integritas-metrics")
+            .config("spark.sql.ansi.enabled", "true")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "1" if "local" in self.master else "200")
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        )
+        try:
+            self.session = builder.getOrCreate()
+        except Exception as exc:
+            raise EngineError(f"could not start Spark at {self.master!r}: {exc}") from exc
+        return ibis.pyspark.connect(self.session)
+
+    def _register_files(self, table: str, files: list[Path]) -> None:
+        frame = self.session.read.option("mergeSchema", "true").parquet(*map(str, files))
+        frame.createOrReplaceTempView(table)
+
+    def _register_arrow(self, table: str, data: pa.Table) -> None:
+        rows = [tuple(r.values()) for r in data.to_pylist()]
+        frame = self.session.createDataFrame(rows, _spark_schema(data.schema))
+        frame.createOrReplaceTempView(table)
+
+
+def calendar_months(first_year: int = 1970, last_year: int = 2100) -> pa.Table:
+    """Every calendar month: ``period_start``, ``period_end`` (dates) and ``days`` (int64)."""
+    starts, ends, days = [], [], []
+    for year in range(first_year, last_year + 1):
+        for month in range(1, 13):
+            start = date(year, month, 1)
+            nxt = date(year + month // 12, month % 12 + 1, 1)
+            starts.append(start)
+            ends.append(nxt - timedelta(days=1))
+            days.append((nxt - start).days)
+    return pa.table(
+        {
+            "period_start": pa.array(starts, pa.date32()),
+            "period_end": pa.array(ends, pa.date32()),
+            "days": pa.array(days, pa.int64()),
+        }
+    )
+
+
+def _spark_schema(schema: pa.Schema) -> Any:
+    from pyspark.sql import types as T
+
+    mapping = {
+        pa.string(): T.StringType(),
+        pa.int64(): T.LongType(),
+        pa.float64(): T.DoubleType(),
+        pa.bool_(): T.BooleanType(),
+        pa.date32(): T.DateType(),
+        pa.timestamp("us"): T.TimestampNTZType(),
+    }
+    return T.StructType([T.StructField(f.name, mapping[f.type], True) for f in schema])
+
+
+def open_engine(
+    ws: Workspace, engine: EngineName | None = None, settings: EngineSettings | None = None
+) -> Engine:
+    """Open the chosen backend (default from ``EngineSettings.engine``) over ``ws``."""
+    cfg = settings or EngineSettings()
+    chosen = engine or cfg.engine
+    if chosen == "duckdb":
+        return DuckDBEngine(ws).open()
+    if chosen == "spark":
+        return SparkEngine(ws, master=cfg.spark_master).open()
+    raise EngineError(f"unknown engine {chosen!r}: choose duckdb or spark")
