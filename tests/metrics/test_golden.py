@@ -26,6 +26,7 @@ def _sorted_exclude(match: re.Match[str]) -> str:
     # Ibis emits the columns of ``drop(a, b)`` in set order; the order has no meaning.
     return "EXCLUDE (" + ", ".join(sorted(match[1].split(", "))) + ")"
 
+
 NAMES = [m.name for m in load_metrics()]
 
 
