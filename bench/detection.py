@@ -57,7 +57,10 @@ def main() -> None:
 
         cfg = SynthConfig(staff=args.staff, days=args.days, seed=args.seed)
         stage("synth", lambda: generate(cfg, exports))
-        stage("ingest", lambda: ingest_path(ws, exports))
+        ingested = stage("ingest", lambda: ingest_path(ws, exports))
+        bad = [r for r in ingested.results if r.status in ("failed", "rejected")]  # type: ignore[attr-defined]
+        if bad:
+            raise SystemExit(f"ingest did not complete: {[(r.file, r.message) for r in bad]}")
         upgrade(workspace_engine(ws, check=False))
         registries = [n for n, s in catalog().items() if s.kind is SourceKind.REGISTRY]
 

@@ -66,10 +66,12 @@ def _ingest(ws: Workspace, cfg: DemoConfig) -> str:
     report = ingest_path(ws, exports_dir(ws))
     committed = [r for r in report.results if r.status is BatchStatus.COMMITTED]
     no_op = [r for r in report.results if r.status is BatchStatus.NO_OP]
-    failed = [r for r in report.results if r.status is BatchStatus.FAILED]
+    failed = [r for r in report.results if r.status in (BatchStatus.FAILED, BatchStatus.REJECTED)]
     if failed:
-        problems = "; ".join(f"{r.file}: {', '.join(r.problems)}" for r in failed)
-        raise RuntimeError(f"ingest failed: {problems}")
+        problems = "; ".join(
+            f"{r.file}: {r.status}: {', '.join(r.problems) or r.message}" for r in failed
+        )
+        raise RuntimeError(f"ingest did not complete: {problems}")
     rows = sum(r.rows_loaded for r in committed)
     dropped = sum(r.rows_dropped_off_duty for r in committed)
     return (

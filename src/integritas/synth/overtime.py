@@ -112,7 +112,8 @@ def build_overtime(
         submitted=submitted,
     )
     # supervisors record most legitimate extensions in the roster as they approve them
-    rec = rng.random(len(r)) < 0.4
+    # (people with no line manager, at the top of the tree, have nobody to record them)
+    rec = (rng.random(len(r)) < 0.4) & (manager >= 0)
     edits.add(
         row=r[rec],
         day=d[rec],
