@@ -165,7 +165,10 @@ def build_overtime(
         submitted=e2 + 1440,
     )
     # the heavy look-alike also stays on after duty on every event day it is rostered
-    on2 = worked & ev_day[None, :] & has["major_event_heavy_overtime"][:, None]
+    # (not on a day that already has an extension claim: one stay-on per day)
+    extended = np.zeros_like(worked)
+    extended[r, d] = True
+    on2 = worked & ~extended & ev_day[None, :] & has["major_event_heavy_overtime"][:, None]
     r3, d3 = np.nonzero(on2)
     h3 = rng.choice(np.array([4.0, 5.0, 6.0]), len(r3))
     s3 = grid.re[r3, d3]
