@@ -40,8 +40,7 @@ def open_analysis(ws: Workspace) -> Any:
     """An in-memory DuckDB connection with metric values and curated views registered."""
     import duckdb
 
-    from integritas.catalog import catalog
-    from integritas.ingest.layout import curated_files
+    from integritas.ingest.views import refresh_views
 
     con = duckdb.connect()
     path = metric_values_path(ws)
@@ -50,13 +49,8 @@ def open_analysis(ws: Workspace) -> Any:
             f"no metric values at {path}: run `integritas metrics run` before `detect run`"
         )
     con.execute(f"CREATE VIEW metric_values AS SELECT * FROM read_parquet('{path}')")
-    for name in catalog():
-        files = curated_files(ws, name)
-        if files:
-            listing = ", ".join(f"'{f}'" for f in files)
-            con.execute(
-                f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listing}], union_by_name=true)"
-            )
+    # Every declared source gets a view, empty and typed where nothing is ingested yet.
+    refresh_views(ws, con=con)
     return con
 
 

@@ -1,0 +1,1 @@
+"""One router module per page group (see ``integritas.web.app.ROUTE_MODULES``)."""
