@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal, final
 
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from integritas.catalog.models import FieldType, SourceKind
 from integritas.catalog.registry import catalog
@@ -100,9 +101,20 @@ class Engine(ABC):
     @final
     def open(self) -> Engine:
         self.backend = self._connect()
+        disputed = _disputed_by_source(self.ws)
         for name in catalog():
             files = curated_files(self.ws, name)
-            if files:
+            if files and name in disputed:
+                # Disputed rows are left out of every metric until the dispute is resolved.
+                self._register_files(f"__undisputed_{name}", files)
+                raw = self.backend.table(f"__undisputed_{name}")
+                self._register_arrow(f"__disputed_{name}", disputed[name])
+                bad = self.backend.table(f"__disputed_{name}")
+                kept = raw.anti_join(
+                    bad, [raw._batch_id == bad.batch_id, raw._row_number == bad.row_number]
+                )
+                self.backend.create_view(name, kept, overwrite=True)
+            elif files:
                 self._register_files(name, files)
             else:
                 self._register_empty(name, source_schema(name))
@@ -125,6 +137,23 @@ class Engine(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _disputed_by_source(ws: Workspace) -> dict[str, pa.Table]:
+    """Disputed (batch_id, row_number) per source, from the rights package's register."""
+    from integritas.rights.disputes import disputed_rows
+
+    table = disputed_rows(ws)
+    out: dict[str, pa.Table] = {}
+    for source in set(table.column("source").to_pylist()):
+        rows = table.filter(pc.equal(table.column("source"), source))
+        out[source] = pa.table(
+            {
+                "batch_id": rows.column("batch_id").cast(pa.string()),
+                "row_number": rows.column("row_number").cast(pa.int64()),
+            }
+        )
+    return out
 
 
 @dataclass

@@ -143,6 +143,26 @@ def _raw(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
     return engine.to_arrow(expr.select(**cols))
 
 
+def _paused_people(ws: Workspace) -> dict[str, set[str]]:
+    """metric -> people whose processing for it is paused by an objection (rights package)."""
+    from integritas.rights.objections import paused
+
+    out: dict[str, set[str]] = {}
+    for row in paused(ws).to_pylist():
+        out.setdefault(row["metric"], set()).add(row["person_id"])
+    return out
+
+
+def _without_paused(raw: pa.Table, people: set[str]) -> pa.Table:
+    """Drop the values of people who objected, pending a recorded decision."""
+    if not people:
+        return raw
+    import pyarrow.compute as pc
+
+    keep = pc.invert(pc.is_in(raw.column("subject_id"), value_set=pa.array(sorted(people))))
+    return raw.filter(keep)
+
+
 def _evidence(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
     if m.evidence is None:
         return EVIDENCE_SCHEMA.empty_table()
@@ -226,6 +246,7 @@ def run_metrics(
         done: list[Metric] = []
         computed_at = datetime.now(UTC)
         tables: dict[str, ir.Table] = {}  # schema look-ups shared by every metric's context
+        paused = _paused_people(ws)
         for i, m in enumerate(metrics, start=1):
             if progress is not None:
                 progress(m.name, i, len(metrics))
@@ -244,7 +265,7 @@ def run_metrics(
                     rows = finalise(
                         con,
                         m.spec,
-                        _raw(eng, m, ctx),
+                        _without_paused(_raw(eng, m, ctx), paused.get(m.name, set())),
                         start=w_lo,
                         end=w_hi,
                         zero_fill=zero_filled(m),
@@ -253,8 +274,11 @@ def run_metrics(
                         batch_ids=batch_ids,
                         computed_at=computed_at,
                     )
-                    got_values.append(rows)
-                    got_evidence.append(_evidence(eng, m, ctx))
+                    # zero-fill must not bring a paused person back either
+                    got_values.append(_without_paused(rows, paused.get(m.name, set())))
+                    got_evidence.append(
+                        _without_paused(_evidence(eng, m, ctx), paused.get(m.name, set()))
+                    )
             except Exception as exc:
                 run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
                 continue
