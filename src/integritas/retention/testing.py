@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -177,8 +177,18 @@ def _derived(p: Planted) -> None:
         )
     derived = ws.home / "derived"
     derived.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(values), derived / "metric_values.parquet")
-    pq.write_table(pa.Table.from_pylist(evidence), derived / "metric_evidence.parquet")
+    from integritas.metrics.values import EVIDENCE_SCHEMA, VALUES_SCHEMA
+
+    for v in values:
+        v["computed_at"] = datetime(2026, 1, 1, tzinfo=UTC)
+    # Written in the runner's exact schemas, as the metrics runner would have written them.
+    pq.write_table(
+        pa.Table.from_pylist(values, schema=VALUES_SCHEMA), derived / "metric_values.parquet"
+    )
+    pq.write_table(
+        pa.Table.from_pylist(evidence, schema=EVIDENCE_SCHEMA),
+        derived / "metric_evidence.parquet",
+    )
     flag = Flag(
         flag_id=p.old_flag,
         person_id=a,

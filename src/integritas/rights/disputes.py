@@ -133,11 +133,19 @@ class DisputeResult:
     notify: list[dict[str, str]]
 
 
-def _recompute(ws: Workspace, rules: Any) -> int | None:
+def _recompute(ws: Workspace, rules: Any, source: str | None = None) -> int | None:
+    """Recompute the metrics that read ``source`` (the disputed row now excluded or restored),
+    then the flags. Returns the number of flags after, or None before any metrics exist."""
     from integritas.detect.service import metric_values_path, run_detection
+    from integritas.metrics.registry import load_metrics
+    from integritas.metrics.runner import run_metrics
 
     if not Path(metric_values_path(ws)).exists():
         return None
+    if source is not None:
+        affected = [m.name for m in load_metrics() if source in m.spec.sources]
+        if affected:
+            run_metrics(ws, only=affected, full=True)
     report = run_detection(ws, rules=rules)
     return len(report.flags)
 
@@ -153,8 +161,14 @@ def raise_dispute(
     actor: str,
     role: str = "staff",
     rules: Any = None,
+    recompute_metrics: bool = False,
 ) -> DisputeResult:
-    """Mark one curated row disputed; exclude it and recompute the flags it fed."""
+    """Mark one curated row disputed; exclude it and recompute the flags it fed.
+
+    The values built on the row are removed at once (following lineage). With
+    ``recompute_metrics`` the metrics that read the source are recomputed without the row
+    (the runner leaves disputed rows out); otherwise the next `metrics run --full` does it.
+    """
     from integritas.audit.service import append
     from integritas.retention.derived import cascade
     from integritas.rights.events import DISPUTE_RAISED
@@ -194,7 +208,7 @@ def raise_dispute(
         counts = cascade(ws, con, gone, write=True)
     finally:
         con.close()
-    flags_after = _recompute(ws, rules)
+    flags_after = _recompute(ws, rules, source if recompute_metrics else None)
     append(
         session,
         actor=actor,
