@@ -78,6 +78,19 @@ _tertiary(
     "most people one or two unsupported claims a quarter; four is rare without a pattern.",
 )
 _tertiary(
+    "rest_day_claim_no_presence",
+    "Rest-day overtime with no presence recorded at all",
+    "rest_day_claims_no_presence",
+    1,
+    "overtime_no_presence",
+    "{value} overtime claims in the month for work on a rest day with no badge or device "
+    "record at any time during the claimed hours (threshold {threshold}).",
+    "A whole rest day worked leaves badge swipes and duty-device pings; a claim with neither "
+    "has nothing supporting it. Unlike an extension, a single missed swipe cannot explain "
+    "it, so one claim is enough for a review.",
+    severity=Severity.HIGH,
+)
+_tertiary(
     "overtime_after_booking_off",
     "Overtime claimed after booking off",
     "overtime_claims_after_booking_off",

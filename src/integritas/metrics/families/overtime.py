@@ -327,6 +327,45 @@ def rolling_months(t: ir.Table, when: str, days: int, ctx: MetricContext) -> ir.
     ).drop("_day")
 
 
+def _rest_day_no_presence(ctx: MetricContext) -> ir.Table:
+    t = _no_presence(ctx)
+    return t.filter(t.shift_id.isnull())
+
+
+@metric(
+    name="rest_day_claims_no_presence",
+    version=1,
+    tier="tertiary",
+    subject="person",
+    period="month",
+    purpose="conduct",
+    reads=(
+        *_CLAIM,
+        "overtime_claims.claim_id",
+        "overtime_claims.shift_id",
+        "overtime_claims.start_time",
+        "overtime_claims.end_time",
+        "badge_access.person_id",
+        "badge_access.event_time",
+        "device_location.person_id",
+        "device_location.ping_time",
+    ),
+    owner=OWNER,
+    family="overtime",
+    description="Overtime claims for whole duties on a rest day (no rostered duty attached) "
+    "with no badge event and no on-duty device ping of the claimant during the claimed hours.",
+    explanation="{value:.0f} rest-day overtime claims in the month with no badge or device "
+    "record at all during the claimed hours",
+    unit="claims",
+    evidence=lambda ctx: _ev(_rest_day_no_presence(ctx)),
+)
+def rest_day_claims_no_presence(ctx: MetricContext) -> ir.Table:
+    """As overtime_claims_no_presence, for claims not attached to a rostered duty: a whole
+    day's work leaves badge swipes and device pings, so none at all is a strong signal (unlike
+    an extension, where a missed swipe-out is common)."""
+    return per_person_month(_rest_day_no_presence(ctx), "person_id", "work_date")
+
+
 def _no_presence_rolling(ctx: MetricContext) -> ir.Table:
     wide = MetricContext(ctx.backend, ctx.start - timedelta(days=ROLLING_DAYS), ctx.end)
     return rolling_months(_no_presence(wide), "work_date", ROLLING_DAYS, ctx)
