@@ -411,6 +411,7 @@ EXPECTED: dict[str, dict[str, float]] = {
     "overtime_claims_without_operation": {"P-A": 1},
     "overtime_claims_no_presence": {"P-A": 2},
     "overtime_claims_no_presence_91d": {"P-A": 2},
+    "rest_day_claims_no_presence": {"P-A": 2},  # both unsupported claims have no duty
     "overtime_claims_after_booking_off": {"P-A": 1},
     "office_attendance_pct": {"P-C": 30.0, "P-E": 0.0},
     "office_attendance_policy_met_pct": {"P-C": 50.0},
