@@ -79,3 +79,24 @@ def test_export_range_writes_a_self_verifying_file(home: Path, tmp_path: Path) -
     (tmp_path / "junk.json").write_text("nope")
     code, out = run(home, "audit", "verify-export", str(tmp_path / "junk.json"))
     assert code == 2 and "junk.json" in out
+
+
+def test_workspace_sessions_sign_checkpoints_periodically(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import integritas.audit.service as service
+    from integritas.audit.keys import load_or_create_key
+    from integritas.audit.verify import verify
+
+    monkeypatch.setattr(service, "CHECKPOINT_EVERY", 5)
+    ws = Workspace.from_settings(home)
+    sessions = workspace_sessions(ws)
+    with sessions.begin() as s:  # 6 events already there: the 10th and 15th are signed
+        for i in range(10):
+            append(s, actor=f"v{i}", role="analyst", action="flag.list")
+    with sessions() as s:
+        report = verify(s, key=load_or_create_key(ws))
+        seqs = list(s.execute(text("SELECT seq FROM audit_checkpoints ORDER BY seq")).scalars())
+    assert report.ok and seqs == [10, 15]
+    with sessions() as s:
+        assert not verify(s, key=b"x" * 32).ok  # signed with the workspace key, not another

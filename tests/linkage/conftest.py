@@ -13,7 +13,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from integritas.ingest.layout import write_manifest
@@ -133,12 +133,11 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> LinkedWorkspace:
 
 @pytest.fixture()
 def session(tmp_path: Path) -> Iterator[Session]:
-    """A migrated SQLite store (audit chain included) plus the review table, which has no
-    migration yet: the lead adds it."""
+    """A SQLite store migrated to head (audit chain and linkage review decisions)."""
     from integritas.store.testing import temporary_store
 
     with temporary_store("sqlite", tmp_path) as engine:
-        ReviewDecision.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+        assert ReviewDecision.__tablename__ in inspect(engine).get_table_names()
         with Session(engine) as s:
             yield s
 

@@ -28,7 +28,18 @@ purpose, case reference, justification, expiry). Unmasking a pseudonym for a ter
 needs a second person's approval (four eyes): the requester can never approve their own
 request. Every decision goes through one function, `integritas.access.authz.authorize`;
 every refusal is an audit event, and every allowed read of person-level data is logged with
-the pseudonyms shown (`record_access`). The DPO sees every unmask in the governance view.
+the pseudonyms shown (`record_access`). The DPO sees every unmask in the governance view
+(`integritas.access.unmask.unmask_register`: who asked, why, who decided, each reveal).
+
+Sign-in: passwords are argon2-hashed; sessions are server-side (only a token hash is
+stored) with an idle timeout and an absolute lifetime, and can be revoked; an account locks
+after repeated failed sign-ins (`INTEGRITAS_ACCESS_MAX_FAILED_LOGINS`, default 5, for
+`INTEGRITAS_ACCESS_LOCKOUT_MINUTES`). For production, OpenID Connect sign-in
+(authorization-code flow with PKCE) is enabled by `INTEGRITAS_OIDC_ENABLED=true` with the
+provider's issuer, endpoints, client id and a JWKS file of its signing keys
+(`INTEGRITAS_OIDC_JWKS_FILE`; ID tokens are verified offline: RS256 only, issuer, audience,
+expiry, issue time, nonce). Only a subject linked to an active account may sign in
+(`integritas users add NAME --role ROLE --oidc-subject SUB`).
 """
 
 

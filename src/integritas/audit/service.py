@@ -16,6 +16,8 @@ from integritas.audit.keys import sign
 from integritas.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 
 CHECKPOINT_EVERY = 1000
+CHECKPOINT_KEY_INFO = "integritas.audit.checkpoint_key"
+"""``session.info`` key: workspace sessions carry the checkpoint key (store/session.py)."""
 Outcome = Literal["allowed", "denied", "ok", "failed"]
 _HEAD = "integritas.audit.head"  # session.info key: (transaction, seq, hash)
 _EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
@@ -59,7 +61,9 @@ def append(
 
     ``subjects`` lists every pseudonym the caller showed; ``returned`` is digested (what records
     were returned). The event commits or rolls back with the caller's transaction. With
-    ``checkpoint_key``, every ``CHECKPOINT_EVERY``-th event also writes a signed checkpoint.
+    ``checkpoint_key`` (or a session made by ``store.session.workspace_sessions``, which
+    carries the workspace key), every ``CHECKPOINT_EVERY``-th event also writes a signed
+    checkpoint.
     """
     event_type(action)  # refuses undeclared actions
     head_seq, head_hash = _locked_head(session)
@@ -84,8 +88,9 @@ def append(
     session.execute(_INSERT_EVENT, {"seq": seq, "hash": h, **fields})
     session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": h})
     session.info[_HEAD] = (_innermost(session), seq, h)
-    if checkpoint_key is not None and seq % CHECKPOINT_EVERY == 0:
-        _write_checkpoint(session, seq, h, checkpoint_key)
+    key = checkpoint_key if checkpoint_key is not None else session.info.get(CHECKPOINT_KEY_INFO)
+    if key is not None and seq % CHECKPOINT_EVERY == 0:
+        _write_checkpoint(session, seq, h, key)
     return AppendedEvent(seq=seq, hash=h)
 
 

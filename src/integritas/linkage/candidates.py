@@ -46,8 +46,7 @@ class Candidate:
         )
 
     def svg(self) -> str:
-        title = f"{self.candidate_id}: match weight {self.match_weight:+.2f}"
-        return waterfall_svg(list(self.contributions), title)
+        return waterfall_svg(self)
 
 
 _SCALARS = (

@@ -1,4 +1,4 @@
-"""`integritas link run|show|queue|decide`: thin wrappers over the linkage services."""
+"""`integritas link run|show|queue|decide|export`: thin wrappers over the linkage services."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+
+def _operator() -> str:
+    import os
+
+    return "cli:" + os.environ.get("USER", "unknown")
+
 
 link_app = typer.Typer(help="Match staff against external registries (Splink), with review.")
 
@@ -52,12 +59,16 @@ def show_command(
     """Print a candidate's explanation and write its waterfall chart (SVG)."""
     from integritas.cli import State
     from integritas.linkage.candidates import CandidateNotFound, get_candidate, write_svg
+    from integritas.linkage.review import record_read
+    from integritas.store.cli_session import cli_transaction
 
     try:
         cand = get_candidate(State.workspace(), candidate_id)
     except CandidateNotFound as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    with cli_transaction() as session:
+        record_read(session, actor=_operator(), role="", candidates=[cand], what="candidate")
     typer.echo(
         f"{cand.candidate_id} ({cand.registry}, run {cand.run_id}): person {cand.person_id} "
         f"~ record {cand.record_id} [{cand.organisation_name}]"
@@ -75,12 +86,14 @@ def queue_command(
 ) -> None:
     """List candidates awaiting clerical review."""
     from integritas.cli import State
-    from integritas.linkage.review import review_queue
+    from integritas.linkage.review import record_read, review_queue
     from integritas.store.cli_session import cli_transaction
 
     ws = State.workspace()
     with cli_transaction() as session:
-        for c in review_queue(ws, session=session, threshold=threshold):
+        queue = review_queue(ws, session=session, threshold=threshold)
+        record_read(session, actor=_operator(), role="", candidates=queue, what="queue")
+        for c in queue:
             typer.echo(
                 f"{c.candidate_id}  {c.match_probability:.3f}  {c.registry}  {c.person_id}  "
                 f"{c.organisation_name}"
@@ -117,6 +130,21 @@ def decide_command(
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2) from None
+
+
+@link_app.command("export")
+def export_command() -> None:
+    """Rewrite derived/linkage_accepted.parquet from the latest accepted review decisions."""
+    import pyarrow.parquet as pq
+
+    from integritas.cli import State
+    from integritas.linkage.accepted import export_accepted
+    from integritas.store.cli_session import cli_transaction
+
+    ws = State.workspace()
+    with cli_transaction() as session:
+        path = export_accepted(ws, session)
+    typer.echo(f"{pq.read_metadata(path).num_rows} accepted matches -> {path}")
 
 
 def register(app: typer.Typer) -> None:

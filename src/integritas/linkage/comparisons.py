@@ -13,6 +13,36 @@ from typing import Any
 
 _NAME_FIELDS = ("forename", "surname", "date_of_birth", "postcode")
 
+M_PRIOR: dict[str, float] = {
+    # How true matches typically spread over each comparison's levels in British staff vs
+    # registry data (the Dirichlet prior of ``training.smooth_m``; EM's estimate dominates
+    # as soon as a registry holds more than a few dozen matches). Keyed by level label.
+    "forename agrees exactly": 0.80,
+    "forename is a known short form": 0.06,
+    "forename and surname swapped": 0.02,
+    "forename differs by one typing slip": 0.04,
+    "forename is spelt similarly": 0.03,
+    "only an initial is given, and it agrees": 0.03,
+    "only the initial agrees": 0.01,
+    "forename differs": 0.01,
+    "surname agrees exactly": 0.82,
+    "surname and forename swapped": 0.02,
+    "surname differs by one typing slip": 0.05,
+    "one part of a double-barrelled surname agrees": 0.05,
+    "surname is spelt similarly": 0.03,
+    "surname differs": 0.03,
+    "date of birth agrees exactly": 0.80,
+    "date of birth with day and month transposed": 0.02,
+    "date of birth differs by one digit": 0.04,
+    "year and month of birth agree": 0.08,
+    "only the year of birth agrees": 0.03,
+    "date of birth differs": 0.03,
+    "full postcode agrees": 0.60,
+    "postcode district agrees": 0.20,
+    "only the postcode area agrees": 0.08,
+    "postcode differs": 0.12,
+}
+
 
 def comparisons() -> list[Any]:
     """Splink comparison creators, one per field (order is the explanation's order)."""
@@ -40,6 +70,9 @@ def comparisons() -> list[Any]:
             cll.JaroWinklerLevel("forename", 0.88).configure(
                 label_for_charts="forename is spelt similarly"
             ),
+            cll.CustomLevel(
+                "(length(forename_l) = 1 OR length(forename_r) = 1) AND initial_l = initial_r"
+            ).configure(label_for_charts="only an initial is given, and it agrees"),
             cll.ExactMatchLevel("initial").configure(label_for_charts="only the initial agrees"),
             cll.ElseLevel().configure(label_for_charts="forename differs"),
         ],
@@ -96,6 +129,7 @@ def comparisons() -> list[Any]:
         comparison_description="postcode district",
         comparison_levels=[
             cll.NullLevel("postcode_district").configure(label_for_charts="postcode missing"),
+            cll.ExactMatchLevel("postcode_full").configure(label_for_charts="full postcode agrees"),
             cll.ExactMatchLevel("postcode_district").configure(
                 label_for_charts="postcode district agrees"
             ),
@@ -124,11 +158,28 @@ def prediction_blocking_rules() -> list[Any]:
     ]
 
 
-def training_blocking_rules() -> list[Any]:
+TRAINING_RULES: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # Names agree: trains date of birth and postcode.
+    (("forename_canon", "surname"), ("surname", "initial")),
+    # Something other than names agrees: trains forename and surname. The first rule that
+    # yields enough pairs is used (a companies register gives only year and month of birth).
+    (
+        ("dob", "postcode_district"),
+        ("birth_year", "birth_month", "postcode_district"),
+        ("dob",),
+        ("birth_year", "birth_month", "postcode_area"),
+        ("postcode_district",),
+    ),
+)
+"""Alternatives for each EM pass, in order of preference (see ``engine.pick_training_rules``)."""
+
+
+def training_blocking_rules(columns: list[tuple[str, ...]] | None = None) -> list[Any]:
     """EM rules: each leaves the fields it does not block on free to be estimated."""
     from splink import block_on
 
-    return [block_on("forename_canon", "surname"), block_on("dob", "postcode_district")]
+    chosen = columns if columns is not None else [group[0] for group in TRAINING_RULES]
+    return [block_on(*cols) for cols in chosen]
 
 
 def settings(prior: float) -> Any:

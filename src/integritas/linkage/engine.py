@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -16,12 +17,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from integritas.linkage.comparisons import settings, training_blocking_rules
+from integritas.linkage.comparisons import TRAINING_RULES, settings, training_blocking_rules
 from integritas.linkage.explain import LevelLabels, contributions, explanation
 from integritas.linkage.inputs import LinkageInputError, registry_files, staff_files
 from integritas.linkage.standardise import register_nicknames, registry_table, staff_table
+from integritas.linkage.training import (
+    DETERMINISTIC_RULES,
+    RECALL_OF_DETERMINISTIC_RULES,
+    refine_prior,
+    refined_prior,
+    smooth_m,
+)
 from integritas.settings import Workspace
 
+MIN_TRAINING_PAIRS = 200
+"""An EM pass needs at least this many pairs to be worth running (else the next rule)."""
 DEFAULT_THRESHOLD = 0.9
 """Match probability at and above which a candidate counts as a match (and is reviewed)."""
 CANDIDATE_FLOOR = 0.5
@@ -70,9 +80,91 @@ def _db_api(backend: Literal["duckdb", "spark"], con: Any) -> Any:
     return DuckDBAPI(connection=con)
 
 
+def _estimated_prior(con: Any, n_staff: int, n_reg: int) -> float:
+    """How likely two random records match, from pairs that are near-certain matches
+    (``training.DETERMINISTIC_RULES``) scaled up by their assumed recall; kept between one
+    match in the whole product and one registry entry per member of staff."""
+    pairs = 0
+    for cols in DETERMINISTIC_RULES:
+        on = " AND ".join(f"l.{c} = r.{c}" for c in cols)
+        pairs = max(
+            pairs,
+            int(
+                con.execute(
+                    f"SELECT count(DISTINCT (l.unique_id, r.unique_id)) FROM linkage_staff l "
+                    f"JOIN linkage_registry r ON {on}"
+                ).fetchall()[0][0]
+            ),
+        )
+    total = max(1, n_staff * n_reg)
+    matches = pairs / RECALL_OF_DETERMINISTIC_RULES
+    return min(_prior(n_staff, n_reg), max(1.0 / total, matches / total))
+
+
 def _prior(n_staff: int, n_registry: int) -> float:
     # Starting guess: up to one registry entry per member of staff; EM refines it.
     return min(0.5, max(1e-9, n_staff / max(1, n_staff * n_registry)))
+
+
+def _pairs(con: Any, cols: tuple[str, ...], cap: int) -> int:
+    """Pairs the rule gives, counted up to ``cap`` (so a loose rule on 5M rows stays cheap)."""
+    on = " AND ".join(f"l.{c} = r.{c}" for c in cols)
+    sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM linkage_staff l JOIN linkage_registry r "
+        f"ON {on} LIMIT {int(cap)})"
+    )
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def viable_training_rules(
+    con: Any, minimum: int = MIN_TRAINING_PAIRS
+) -> list[list[tuple[str, ...]]]:
+    """For each EM pass, its alternatives worth trying, best first: those giving ``minimum``
+    pairs in declared order, then the others that give any pairs, most first. Registries
+    differ in what they hold, and an empty rule cannot train."""
+    out = []
+    for group in TRAINING_RULES:
+        counts = [(_pairs(con, cols, minimum), cols) for cols in group]
+        enough = [cols for n, cols in counts if n >= minimum]
+        rest = [cols for n, cols in sorted(counts, key=lambda c: -c[0]) if 0 < n < minimum]
+        if enough or rest:
+            out.append(enough + rest)
+    return out
+
+
+def pick_training_rules(con: Any, minimum: int = MIN_TRAINING_PAIRS) -> list[tuple[str, ...]]:
+    """The first viable alternative of each EM pass."""
+    return [alts[0] for alts in viable_training_rules(con, minimum)]
+
+
+def _train_em(
+    linker: Any, rebuild: Any, con: Any, sample: float
+) -> tuple[Any, list[tuple[str, ...]]]:
+    """Run each EM pass with its first alternative that trains; returns the linker and the
+    rules used.
+
+    Splink 5 refuses an m probability that EM drove to exactly 0 (a level no match showed)
+    part-way through updating the model, so after such a failure the linker is rebuilt from
+    the last good model (``rebuild(model)``) and the next alternative is tried; the prior in
+    ``training.smooth_m`` covers any comparison left untrained.
+    """
+    used = []
+    good = linker.misc.save_model_to_json()
+    for alternatives in viable_training_rules(con):
+        for cols in alternatives:
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    training_blocking_rules([cols])[0], record_sample_proportion=sample
+                )
+            except ValueError as exc:
+                if "below the minimum allowed" not in str(exc):
+                    raise
+                linker = rebuild(good)
+                continue
+            good = linker.misc.save_model_to_json()
+            used.append(cols)
+            break
+    return linker, used
 
 
 def train_and_predict(
@@ -87,7 +179,10 @@ def train_and_predict(
 
     Returns the predictions as a PyArrow table and the trained model dictionary.
     """
+    import pyarrow.compute as pc
     from splink import Linker
+
+    from integritas.linkage.training import PRIOR_SLACK_BITS
 
     db_api = _db_api(backend, con)
     n_staff = con.execute("SELECT count(*) FROM linkage_staff").fetchall()[0][0]
@@ -101,13 +196,37 @@ def train_and_predict(
         right = db_api.register("linkage_registry", dataset_display_name="b_registry")
     linker = Linker([left, right], settings(_prior(n_staff, n_reg)), log_level="ERROR")
     linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-    for rule in training_blocking_rules():
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=1.0 if n_reg < 1_000_000 else 0.2
-        )
-    model = linker.misc.save_model_to_json()
-    predictions = linker.inference.predict(threshold_match_probability=floor)
-    return predictions.as_pyarrow_table(), model
+    linker, _used = _train_em(
+        linker,
+        lambda model: Linker([left, right], model, log_level="ERROR"),
+        con,
+        1.0 if n_reg < 1_000_000 else 0.2,
+    )
+    prior = _estimated_prior(con, n_staff, n_reg)
+    trained = linker.misc.save_model_to_json()
+    trained["probability_two_random_records_match"] = prior
+    model = smooth_m(trained, expected_matches=prior * n_staff * n_reg)
+    linker = Linker([left, right], model, log_level="ERROR")
+    # Predict a little below the floor, re-estimate the prior from the scored pairs, then
+    # keep what clears the floor under the re-estimated prior.
+    floor_weight = math.log2(floor / (1 - floor))
+    wide = linker.inference.predict(threshold_match_weight=floor_weight - PRIOR_SLACK_BITS)
+    if backend == "spark":
+        table = wide.as_pyarrow_table()
+        table, final_prior = refine_prior(table, prior=prior, total_pairs=n_staff * n_reg)
+        model["probability_two_random_records_match"] = final_prior
+        return table.filter(pc.greater_equal(table["match_probability"], floor)), model
+    # DuckDB: only the weights leave the database; the shift and the floor apply in SQL.
+    name = wide.physical_name
+    weights = con.execute(f"SELECT match_weight FROM {name}").fetchnumpy()["match_weight"]
+    final_prior, shift = refined_prior(weights, prior=prior, total_pairs=n_staff * n_reg)
+    model["probability_two_random_records_match"] = final_prior
+    table = con.execute(
+        f"SELECT * REPLACE (match_weight + {shift!r} AS match_weight, "
+        f"1.0 / (1.0 + pow(2.0, -(match_weight + {shift!r}))) AS match_probability) "
+        f"FROM {name} WHERE match_weight + {shift!r} >= {floor_weight!r}"
+    ).to_arrow_table()
+    return table, model
 
 
 def run_linkage(

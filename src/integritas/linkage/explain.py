@@ -8,9 +8,10 @@ add up to the match weight exactly.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -92,8 +93,34 @@ def explanation(contribs: list[Contribution], detail: dict[str, str] | None = No
     return f"{'; '.join(parts)}; starting from a prior of {prior:+.1f}, total {total:+.1f}"
 
 
-def waterfall_svg(contribs: list[Contribution], title: str) -> str:
-    """A standalone SVG bar waterfall: one bar per contribution, then the total."""
+class Explained(Protocol):
+    """What a chart needs from a candidate (``linkage.candidates.Candidate`` has it)."""
+
+    @property
+    def candidate_id(self) -> str: ...
+    @property
+    def match_weight(self) -> float: ...
+    @property
+    def match_probability(self) -> float: ...
+    @property
+    def contributions(self) -> Sequence[Contribution]: ...
+
+
+def waterfall_svg(candidate: Explained | Sequence[Contribution], title: str | None = None) -> str:
+    """A standalone SVG waterfall (no script, no external reference): one bar per
+    contribution, green up, red down, then the total match weight.
+
+    Give it a candidate (the web package does) or a list of contributions and a title.
+    """
+    if isinstance(candidate, Sequence):
+        contribs = list(candidate)
+        title = title or "match weight"
+    else:
+        contribs = list(candidate.contributions)
+        title = title or (
+            f"{candidate.candidate_id}: match weight {candidate.match_weight:+.2f}, "
+            f"probability {candidate.match_probability:.3f}"
+        )
     width, row_h, left, right = 760, 28, 300, 40
     total = sum(c.weight for c in contribs)
     running, lo, hi = 0.0, 0.0, 0.0

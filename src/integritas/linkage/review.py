@@ -58,10 +58,13 @@ def decide(
     reason: str,
     actor: str,
     role: str,
+    export: bool = True,
 ) -> ReviewDecision:
     """Record a reviewer's decision and its audit event in the caller's transaction.
 
     The caller has already checked the ``linkage.review`` permission (``access.authz.require``).
+    With ``export`` (the default) ``derived/linkage_accepted.parquet`` is rewritten at once
+    from the session's view of the decisions; ``integritas link export`` rebuilds it.
     """
     problems = []
     try:
@@ -95,7 +98,32 @@ def decide(
     session.add(row)
     session.flush()
     _audit(session, actor=actor, role=role, candidate=candidate, row=row)
+    if export:
+        from integritas.linkage.accepted import export_accepted
+
+        export_accepted(ws, session)
     return row
+
+
+def record_read(
+    session: Any, *, actor: str, role: str, candidates: list[Candidate], what: str
+) -> None:
+    """Audit a read of candidates (queue listing or one candidate shown): every pseudonym
+    shown is a subject, and the digest covers the candidate ids and probabilities."""
+    from integritas.audit.service import append
+
+    append(
+        session,
+        actor=actor,
+        role=role,
+        action=AUDIT_ACTION,
+        outcome="allowed",
+        object_type="linkage_candidate",
+        object_id=candidates[0].candidate_id if len(candidates) == 1 else "",
+        subjects=sorted({c.person_id for c in candidates}),
+        returned=[[c.candidate_id, round(c.match_probability, 6)] for c in candidates],
+        detail=json.dumps({"read": what, "count": len(candidates)}),
+    )
 
 
 def _audit(session: Any, *, actor: str, role: str, candidate: Candidate, row: Any) -> None:

@@ -2,7 +2,8 @@
 
 Shape: unique_id, forename (first token), forename_canon (via the nickname table), initial,
 surname (letters only, parts joined), surname_parts, surname_first, surname_last, dob,
-dob_text, birth_year, birth_month, birth_day, postcode_district, postcode_area.
+dob_text, birth_year, birth_month, birth_day, postcode_district, postcode_full (unit
+postcode without spaces, only when the value is a whole postcode), postcode_area.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ shaped AS (
       WHEN length(replace(pc_clean, ' ', '')) >= 5 THEN left(replace(pc_clean, ' ', ''),
            length(replace(pc_clean, ' ', '')) - 3)
       ELSE replace(pc_clean, ' ', '')
-    END AS postcode_district
+    END AS postcode_district,
+    CASE WHEN regexp_matches(replace(coalesce(pc_clean, ''), ' ', ''), '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
+         THEN replace(pc_clean, ' ', '') END AS postcode_full
   FROM cleaned
 )
 SELECT s.unique_id,
@@ -50,7 +53,7 @@ SELECT s.unique_id,
   s.dob, strftime(s.dob, '%Y%m%d') AS dob_text,
   s.birth_year::INTEGER AS birth_year, s.birth_month::INTEGER AS birth_month,
   s.birth_day::INTEGER AS birth_day,
-  s.postcode_district,
+  s.postcode_district, s.postcode_full,
   regexp_extract(s.postcode_district, '^[A-Z]+') AS postcode_area
 FROM shaped s LEFT JOIN linkage_nicknames n ON n.name = s.forename
 """

@@ -56,5 +56,16 @@ def workspace_engine(ws: Workspace, *, check: bool = True) -> Engine:
 
 
 def workspace_sessions(ws: Workspace, *, check: bool = True) -> sessionmaker[Session]:
-    """Sessions for the app and CLI; refuses (StoreNotMigrated) an out-of-date database."""
-    return session_factory(workspace_engine(ws, check=check))
+    """Sessions for the app and CLI; refuses (StoreNotMigrated) an out-of-date database.
+
+    Each session carries the workspace's audit checkpoint key (``<home>/keys/audit.key``,
+    outside the database), so the audit chain signs a checkpoint every
+    ``audit.service.CHECKPOINT_EVERY`` events without callers passing the key.
+    """
+    from integritas.audit.keys import load_or_create_key
+    from integritas.audit.service import CHECKPOINT_KEY_INFO
+
+    engine = workspace_engine(ws, check=check)
+    return sessionmaker(
+        engine, expire_on_commit=False, info={CHECKPOINT_KEY_INFO: load_or_create_key(ws)}
+    )
