@@ -91,7 +91,7 @@ def test_four_eyes_unmask_then_audited_reveal(
         own = request_unmask(
             s, user=aa1, person_id="PSN-2", case_ref="CASE-9", justification="needs identity"
         )
-        with pytest.raises(AccessError, match="four eyes"):
+        with pytest.raises(PermissionDenied, match="four eyes"):
             decide_unmask(s, approver=aa1, request_id=own.id, approve=True)
         done = decide_unmask(s, approver=aa2, request_id=req.id, approve=True, reason="ok")
         assert done.status == "approved" and done.grant_id is not None

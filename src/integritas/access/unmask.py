@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from integritas.access.authz import record_access, require
+from integritas.access.authz import Decision, PermissionDenied, record_access, require
 from integritas.access.grants import _issue
 from integritas.access.identity import Identity, lookup_identity
 from integritas.access.models import UnmaskRequest, User
@@ -110,7 +110,14 @@ def decide_unmask(
             subjects=[req.person_id],
             detail="requester cannot approve their own request",
         )
-        raise AccessError("four eyes: the requester cannot approve their own request")
+        # A refusal, not a bad request: callers commit it so the audit event above stays.
+        raise PermissionDenied(
+            Decision(
+                allowed=False,
+                action="unmask.approve",
+                reason="four eyes: the requester cannot approve their own request",
+            )
+        )
     require(session, approver, "unmask.approve", person_id=req.person_id)
     req.status = "approved" if approve else "refused"
     req.decided_by, req.decided_at = approver.id, utcnow()
