@@ -18,18 +18,24 @@ def evaluate_workspace(ws: Workspace, truth_path: Path, *, k: int = 50) -> list[
         raise FileNotFoundError(f"no ground-truth file at {truth_path}")
     pseudo = Pseudonymiser(ws)
     truth = read_truth(truth_path, pseudo.pseudonym)
-    table = read_flags(ws).to_pylist()
+    table = [r for r in read_flags(ws).to_pylist() if r["mode"] == "live"]
+    # The welfare list is ordered by how many different indicators a person shows (several
+    # signals together matter more than one extreme value), then by the strongest robust z.
+    breadth: dict[str, set[str]] = {}
+    for r in table:
+        if r["tier"] == "secondary":
+            breadth.setdefault(r["person_id"], set()).add(r["rule"])
     ours = [
         ScoredFlag(
             person_id=r["person_id"],
             tier=r["tier"],
             period_start=r["period_start"],
             period_end=r["period_end"],
-            rank_key=r["robust_z"] if r["robust_z"] is not None else r["value"],
+            rank_key=len(breadth.get(r["person_id"], ())) * 1000.0
+            + min(r["robust_z"] if r["robust_z"] is not None else 0.0, 999.0),
             rule=r["rule"],
         )
         for r in table
-        if r["mode"] == "live"
     ]
     con = open_analysis(ws)
     try:

@@ -21,6 +21,19 @@ MIN_REST_H = 11.0  # daily rest between shifts
 LEAVE_WINDOW_DAYS = 180
 _EPOCH = ibis.date(2000, 1, 1)
 
+# People with no row get 0 for these; annual leave is left out on purpose: it is only
+# assessed where the roster covers the whole 180 days, and a zero there would read "no leave".
+ZERO_FILL = frozenset(
+    {
+        "avg_weekly_hours",
+        "weeks_over_48_hours",
+        "long_shifts",
+        "short_rest_breaks",
+        "night_shift_run",
+        "sickness_rising_with_overtime",
+    }
+)
+
 _ROSTER = (
     "duty_roster.person_id",
     "duty_roster.shift_date",
