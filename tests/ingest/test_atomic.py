@@ -79,3 +79,53 @@ def test_kill_mid_write_leaves_prior_state(
     assert duckdb.connect(str(ws.warehouse)).execute(
         "SELECT count(*) FROM badge_access"
     ).fetchone() == (55,)
+
+
+@pytest.mark.slow
+def test_sigkill_while_duckdb_writes_parquet(ws: Workspace, badge_csv, strict, tmp_path) -> None:
+    """No test hook: the kill lands while DuckDB is writing the curated file itself."""
+    ingest_path(ws, badge_csv(), settings=strict)
+    before = {p: p.read_bytes() for p in curated_files(ws, "badge_access")}
+    big = tmp_path / "big.csv"
+    duckdb.connect().execute(
+        f"""COPY (SELECT 'E' || i AS event_id, 'SN' || (i % 5000) AS staff_number,
+                   'HQ' AS site_code, 'R1' AS reader_id,
+                   TIMESTAMP '2024-01-01' + to_seconds(i) AS event_time,
+                   'in' AS direction, 'granted' AS result
+            FROM range(1500000) t(i)) TO '{big}' (HEADER true)"""
+    )
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(ws.home), str(big)])
+    folder = ws.curated / "badge_access"
+    caught = False
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(p.name.endswith(".tmp") for p in folder.iterdir()):
+            proc.send_signal(signal.SIGKILL)
+            caught = True
+            break
+        time.sleep(0.002)
+    proc.wait()
+    assert caught, "the ingest ended before its curated file was seen being written"
+    assert [m["batch_id"] for m in manifests(ws)] == [next(iter(before)).stem]
+    assert {p: p.read_bytes() for p in curated_files(ws, "badge_access")} == before
+    assert duckdb.connect(str(ws.warehouse)).execute(
+        "SELECT count(*) FROM badge_access"
+    ).fetchone() == (5,)
+    # The half-written file is swept by the next run.
+    ingest_path(ws, badge_csv(), settings=strict)
+    assert not any(p.name.endswith(".tmp") for p in folder.iterdir())
+
+
+def test_no_op_mends_views_left_stale_by_a_kill(ws: Workspace, badge_csv, kit, strict) -> None:
+    """Killed after the manifest, before the views: the batch is committed, the views stale."""
+    ingest_path(ws, badge_csv(), settings=strict)
+    first = [str(f) for f in curated_files(ws, "badge_access")]
+    second = badge_csv(kit.rows(50, start=100), name="second.csv")
+    ingest_path(ws, second, source="badge_access", settings=strict)
+    con = duckdb.connect(str(ws.warehouse))
+    con.execute(f"CREATE OR REPLACE VIEW badge_access AS SELECT * FROM read_parquet({first})")
+    con.close()
+    again = ingest_path(ws, second, source="badge_access", settings=strict).results[0]
+    assert again.status == "no-op"
+    con = duckdb.connect(str(ws.warehouse))
+    assert con.execute("SELECT count(*) FROM badge_access").fetchone() == (55,)

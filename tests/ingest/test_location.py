@@ -129,3 +129,28 @@ def test_no_coordinate_or_off_duty_ping_anywhere(ws: Workspace, exports: Path, k
     assert scanned >= 5
     q = (ws.quarantine).glob("*.csv")
     assert any(b"device_location.csv,7,latitude,,above maximum 90" in p.read_bytes() for p in q)
+
+
+def test_location_staging_never_spills_to_disk(ws: Workspace, exports: Path, kit) -> None:
+    """Pings (coordinates, off-duty rows) stay in memory: DuckDB gets no spill folder."""
+    from integritas.catalog.registry import catalog
+    from integritas.ingest.batch import ingest_export
+    from integritas.ingest.location import load_geofences, store_geofences
+    from integritas.ingest.readers import read_file
+
+    folder = _folder(exports, kit)
+    ingest_path(ws, folder / "duty_roster.csv", settings=IngestSettings())
+    store_geofences(ws, folder / "geofences.yaml")
+    con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{ws.home / '.ingest-tmp'}'")
+    result = ingest_export(
+        ws,
+        con,
+        read_file(con, folder / "device_location.csv"),
+        catalog()["device_location"],
+        None,
+        settings=IngestSettings(quarantine_tolerance=0.5),
+        geofences=load_geofences(ws),
+    )
+    assert result.status == "committed" and result.rows_dropped_off_duty == 4
+    assert con.execute("SELECT current_setting('temp_directory')").fetchone() == ("",)

@@ -55,3 +55,42 @@ def test_arbitrary_cells_quarantine_with_reasons(tmp_path: Path, rows: list[list
     if r.status is BatchStatus.COMMITTED:
         assert r.rows_loaded + r.rows_quarantined == r.rows_read
         assert all(q.reason for q in r.quarantine_sample)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    suffix=st.sampled_from([".parquet", ".jsonl", ".xlsx", ".csv"]),
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.sampled_from(
+            [b"PAR1", b"PAR1\x00\x00PAR1", b"PK\x03\x04", b'{"event_id": 1}\n{', b"\xef\xbb\xbf"]
+        ),
+    ),
+)
+def test_garbage_in_any_format_is_a_message(tmp_path: Path, suffix: str, body: bytes) -> None:
+    path = tmp_path / f"badge_access{suffix}"
+    path.write_bytes(body)
+    ws = Workspace.from_settings(tmp_path / "home3")
+    r = ingest_path(ws, path, settings=IngestSettings(quarantine_tolerance=1.0)).results[0]
+    assert r.status in (
+        BatchStatus.FAILED,
+        BatchStatus.SKIPPED,
+        BatchStatus.COMMITTED,
+        BatchStatus.NO_OP,
+    )
+    if r.status is BatchStatus.FAILED:
+        assert r.problems and all(p.strip() and "Traceback" not in p for p in r.problems)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.text(max_size=10), max_size=30))
+def test_batch_pseudonyms_equal_one_by_one(tmp_path_factory, values: list[str]) -> None:
+    """The batched HMAC path gives each value exactly its single-value pseudonym."""
+    from integritas.ingest.pseudonyms import Pseudonymiser
+
+    ws = Workspace.from_settings(tmp_path_factory.getbasetemp() / "pseudo-home")
+    ps = Pseudonymiser(ws)
+    assert ps.pseudonyms(values) == {v: ps.pseudonym(v) for v in values}
+    assert ps.keyed_hashes(values) == {v: ps.keyed_hash(v) for v in values}

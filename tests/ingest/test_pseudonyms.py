@@ -58,15 +58,19 @@ def test_key_never_in_stored_files(ws: Workspace, badge_csv, hr_csv, kit, strict
         ws, hr_csv([kit.hr_row("SN0001"), kit.hr_row("SN0002", surname="Jones")]), settings=strict
     )
     ingest_path(ws, badge_csv(), settings=strict)
-    key = (ws.keys / "pseudonym.key").read_bytes()
-    forms = [
-        key,
-        key.hex().encode(),
-        key.hex().upper().encode(),
-        base64.b64encode(key),
-        base64.b32encode(key),
-        base64.urlsafe_b64encode(key),
-    ]
+    master = (ws.keys / "pseudonym.key").read_bytes()
+    ps = Pseudonymiser(ws)
+    forms = []
+    # The master key and both keys derived from it, in every usual spelling.
+    for key in (master, ps._pseudo_key, ps._hash_key):
+        forms += [
+            key,
+            key.hex().encode(),
+            key.hex().upper().encode(),
+            base64.b64encode(key),
+            base64.b32encode(key),
+            base64.urlsafe_b64encode(key),
+        ]
     checked = 0
     for path in ws.home.rglob("*"):
         if path.is_file() and ws.keys not in path.parents:
@@ -85,3 +89,25 @@ def test_key_never_in_stored_files(ws: Workspace, badge_csv, hr_csv, kit, strict
         .fetchall()
     )
     assert ("Alice", "Smith") in vault
+
+
+def test_odd_staff_numbers_get_their_own_pseudonym(ws: Workspace, badge_csv, kit, strict) -> None:
+    """Values with commas, quotes, newlines or non-ASCII still join back to the right pseudonym."""
+    odd = ["SN,1", "SN'2", 'SN"3', "SN\n4", "sn 0005", "SNé6", "SN\u00a07", "'", ","]
+    rows = kit.rows(len(odd))
+    for r, sn in zip(rows, odd, strict=True):
+        r[1] = sn
+    report = ingest_path(ws, badge_csv(rows), settings=strict)
+    assert report.exit_code == 0, report
+    files = [str(f) for f in curated_files(ws, "badge_access")]
+    got = (
+        duckdb.connect()
+        .execute(f"SELECT _row_number, person_id FROM read_parquet({files}) ORDER BY 1")
+        .fetchall()
+    )
+    ps = Pseudonymiser(ws)
+    # trimmed at the door (the NBSP too), then normalised inside the pseudonym
+    expected = [ps.pseudonym(sn.strip().strip("\u00a0")) for sn in odd]
+    assert [p for _, p in got] == expected
+    assert len(set(expected)) == len(expected)
+    assert ps.pseudonym("sn 0005") == ps.pseudonym("SN0005")

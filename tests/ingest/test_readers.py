@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pytest
 
 from integritas.ingest.layout import curated_files
 from integritas.ingest.models import BatchStatus
@@ -87,3 +88,35 @@ def test_sql_errors_are_messages(ws: Workspace, tmp_path: Path, strict: IngestSe
     sqlite3.connect(db).close()
     report = ingest_sql(ws, f"sqlite:///{db}", "SELECT * FROM nope", source="badge_access")
     assert report.exit_code == 2 and "sql query failed" in report.results[0].message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_row_numbers_follow_file_order_at_scale(ws: Workspace, tmp_path: Path, suffix: str) -> None:
+    """Large exports are read in parallel; lineage row numbers must still be file order."""
+    n = 800_000 if suffix == "csv" else 200_000  # the CSV spans several 32 MB read buffers
+    bad = n - 123
+    path = tmp_path / f"badge_access.{suffix}"
+    fmt = "(HEADER true)" if suffix == "csv" else "(FORMAT json)"
+    duckdb.connect().execute(
+        f"""COPY (SELECT 'E' || i AS event_id, 'SN' || (i % 977) AS staff_number,
+                   'HQ' AS site_code, 'R' || (i % 7) AS reader_id,
+                   CASE WHEN i = {bad - 1} THEN 'never'
+                        ELSE CAST(TIMESTAMP '2024-01-01' + to_seconds(i) AS VARCHAR) END
+                     AS event_time,
+                   'in' AS direction, 'granted' AS result
+            FROM range({n}) t(i)) TO '{path}' {fmt}"""
+    )
+    r = ingest_path(ws, path, settings=IngestSettings(quarantine_tolerance=0.01)).results[0]
+    assert (r.rows_read, r.rows_loaded, r.rows_quarantined) == (n, n - 1, 1), r
+    assert [(q.row, q.column) for q in r.quarantine_sample] == [(bad, "event_time")]
+    files = [str(f) for f in curated_files(ws, "badge_access")]
+    wrong = (
+        duckdb.connect()
+        .execute(
+            f"SELECT count(*) FILTER (WHERE event_id <> 'E' || (_row_number - 1)), count(*) "
+            f"FROM read_parquet({files})"
+        )
+        .fetchone()
+    )
+    assert wrong == (0, n - 1)

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -28,7 +29,14 @@ from integritas.ingest.mapping import Mapping
 from integritas.ingest.models import BatchResult, BatchStatus, QuarantineRecord
 from integritas.ingest.pseudonyms import Pseudonymiser
 from integritas.ingest.readers import Export, quote_ident, sql_literal
-from integritas.ingest.validate import Staging, coordinate_fields, e, stage, v
+from integritas.ingest.validate import (
+    Staging,
+    coordinate_fields,
+    e,
+    quarantine_reasons,
+    stage,
+    v,
+)
 from integritas.settings import IngestSettings, Workspace
 
 SAMPLE_SIZE = 10
@@ -50,36 +58,43 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
-def _register_map(
-    con: duckdb.DuckDBPyConnection, table: str, field: str, mapping: dict[str, str]
+def _build_map(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    field: str,
+    compute: Callable[[list[str]], list[str]],
 ) -> None:
-    import pyarrow as pa
+    """``table(raw, out)``: each distinct staged value of ``field`` and its keyed value.
 
-    data = pa.table(
-        {
-            "raw": pa.array(list(mapping.keys()), type=pa.string()),
-            "out": pa.array(list(mapping.values()), type=pa.string()),
-        }
+    Only the outputs travel back into DuckDB, as one literal matched by position: pseudonyms
+    and hex hashes hold no separator or quote, whatever bytes the raw values hold, and
+    no Python object is registered (that would import pandas: seconds per run).
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table}_d AS SELECT raw, row_number() OVER (ORDER BY raw) AS i "
+        f"FROM (SELECT DISTINCT {v(field)} AS raw FROM __staged WHERE {v(field)} IS NOT NULL)"
     )
-    con.register(f"{table}_arrow", data)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT * FROM {table}_arrow")
-    con.unregister(f"{table}_arrow")
-
-
-def _distinct(con: duckdb.DuckDBPyConnection, field: str) -> list[str]:
-    rows = con.execute(
-        f"SELECT DISTINCT {v(field)} FROM __staged WHERE {v(field)} IS NOT NULL"
-    ).fetchall()
-    return [str(r[0]) for r in rows]
+    raw = [str(r[0]) for r in con.execute(f"SELECT raw FROM {table}_d ORDER BY i").fetchall()]
+    outs = compute(raw)
+    if len(outs) != len(raw) or any("," in o or "'" in o for o in outs):
+        raise RuntimeError(f"keyed values for {field!r} cannot be matched back by position")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, o.out FROM {table}_d d JOIN "
+        f"(SELECT unnest(l) AS out, generate_subscripts(l, 1) AS i "
+        f"FROM (SELECT string_split({sql_literal(','.join(outs))}, ',') AS l)) o USING (i)"
+        if outs
+        else f"CREATE OR REPLACE TEMP TABLE {table} (raw VARCHAR, out VARCHAR)"
+    )
+    con.execute(f"DROP TABLE {table}_d")
 
 
 def _build_maps(con: duckdb.DuckDBPyConnection, source: Source, ps: Pseudonymiser) -> None:
     """HMAC only the distinct values in Python; DuckDB joins them back (never row by row)."""
     for i, f in enumerate(source.fields):
         if f.handling is Handling.PSEUDONYMISE:
-            _register_map(con, f"__map{i}", f.name, ps.pseudonyms(_distinct(con, f.name)))
+            _build_map(con, f"__map{i}", f.name, lambda xs: list(ps.pseudonyms(xs).values()))
         elif f.handling is Handling.KEYED_HASH:
-            _register_map(con, f"__map{i}", f.name, ps.keyed_hashes(_distinct(con, f.name)))
+            _build_map(con, f"__map{i}", f.name, lambda xs: list(ps.keyed_hashes(xs).values()))
 
 
 def _projection(source: Source, batch_id: str, gf: Geofences) -> tuple[str, str]:
@@ -108,7 +123,11 @@ def _person_relation(source: Source) -> str:
 
 
 def _quarantine_table(
-    con: duckdb.DuckDBPyConnection, export: Export, source: Source, staging: Staging
+    con: duckdb.DuckDBPyConnection,
+    export: Export,
+    source: Source,
+    mapping: Mapping | None,
+    staging: Staging,
 ) -> None:
     coords = coordinate_fields(source)
     parts = []
@@ -122,10 +141,11 @@ def _quarantine_table(
             f'{sql_literal(label)} AS "column", {value} AS value, q.{e(f.name)} AS reason '
             f"FROM __qrows q WHERE q.{e(f.name)} IS NOT NULL"
         )
-    # Reasons and raw text are recomputed only for the failing rows.
+    # Raw text was staged for failing rows only; their reasons are derived from it here.
+    texts = ", ".join(quote_ident(f"f:{f.name}") for f in source.fields)
+    rows = f"(SELECT __rn, {texts} FROM __staged WHERE __rn IN (SELECT __rn FROM __qrns))"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE __qrows AS SELECT * FROM __checked "
-        "WHERE __rn IN (SELECT __rn FROM __qrns)"
+        "CREATE OR REPLACE TEMP TABLE __qrows AS " + quarantine_reasons(source, mapping, rows)
     )
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __q AS "
@@ -175,6 +195,9 @@ def ingest_export(
     keep_reasons: tuple[str, ...] = ()
     if source.kind is SourceKind.LOCATION:
         keep_reasons = (source.person_field or "", source.event_time_field or "")
+        # Staged pings hold coordinates and off-duty rows: DuckDB must never spill them to
+        # disk (an out-of-memory error is a clear failure; a spill file is a leak).
+        con.execute("SET temp_directory = ''")
     staging = stage(con, export, source, mapping, expr_types=expr_types, keep_reasons=keep_reasons)
     rows_read = _scalar(con, "SELECT count(*) FROM __staged")
     if rows_read == 0:
@@ -210,7 +233,7 @@ def ingest_export(
     sample: tuple[QuarantineRecord, ...] = ()
     counts: tuple[tuple[str, str, int], ...] = ()
     if quarantined:
-        _quarantine_table(con, export, source, staging)
+        _quarantine_table(con, export, source, mapping, staging)
         qfile = ws.quarantine / f"{batch_id}.csv"
         _copy(con, "SELECT * FROM __q", qfile, "csv")
         sample = tuple(
@@ -249,6 +272,8 @@ def ingest_export(
 
     select, joins = _projection(source, batch_id, geofences)
     curated = ws.curated / source.name / f"{batch_id}.parquet"
+    # Row numbers are columns by now: the writer need not keep rows in order.
+    con.execute("SET preserve_insertion_order = false")
     _copy(con, f"SELECT {select} FROM __staged s {joins} WHERE {keep}", curated, "parquet")
     vault_rel: list[str] = []
     vault_fields = source.vault_fields()

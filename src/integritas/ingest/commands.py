@@ -92,17 +92,15 @@ def batches_command(
     from integritas.cli import State
     from integritas.ingest.service import list_batches
 
-    table = Table(
-        "batch",
-        "source",
-        "file",
-        "read",
-        "loaded",
-        "quarantined",
-        "off-duty",
-        "committed",
-        "operator",
-    )
+    # Batch ids are what users copy into other commands: never cut; other cells wrap.
+    table = Table()
+    table.add_column("batch", no_wrap=True, min_width=26)
+    for name in ("source", "file", "read", "loaded", "quarantined", "off-duty", "committed"):
+        table.add_column(name, overflow="fold")
+    table.add_column("operator", overflow="fold")
+    console = Console()
+    if not console.is_terminal:  # piped or captured: no terminal width to fit, keep rows whole
+        console = Console(width=240)
     for b in list_batches(State.workspace(), source):
         table.add_row(
             b.batch_id,
@@ -115,7 +113,7 @@ def batches_command(
             b.committed_at,
             b.operator,
         )
-    Console().print(table)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

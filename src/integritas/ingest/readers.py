@@ -1,8 +1,9 @@
-"""Readers: expose one export to DuckDB as a relation ``__rn`` + export columns.
+"""Readers: expose one export to DuckDB as a relation of its columns (+ ``__rn``).
 
-CSV is read as all-varchar (so a bad value becomes a quarantined row, not a parse error);
-Parquet and JSON lines keep their own types; XLSX and SQL results arrive as text. Every
-reader numbers data rows from 1 in file order (``__rn``): that is the lineage row number.
+CSV and JSON lines are read as text (so a bad value becomes a quarantined row, not a parse
+error); Parquet keeps its own types; XLSX and SQL results arrive as text. Data rows
+are numbered from 1 in file order (``__rn``), the lineage row number: Parquet, XLSX and SQL
+readers number them here, CSV and JSON lines by insertion order when staged (``numbered``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Export:
     columns: dict[str, str]  # export column -> DuckDB type in ``relation``
     expr_types: dict[str, str] = field(default_factory=dict)  # type to try for `expr` mappings
     sha256: str = ""
+    numbered: bool = True  # False: no ``__rn`` in ``relation``; rows come in file order
 
 
 def sql_literal(value: str) -> str:
@@ -68,12 +70,9 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
     try:
         if suffix in (".csv", ".txt"):
             base = f"read_csv({p}, all_varchar=true, header=true, encoding='utf-8')"
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW __export AS "
-                f"SELECT row_number() OVER () AS __rn, * FROM {base}"
-            )
+            con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {base}")
             columns = _describe(con, "__export")
-            return Export(path.name, "__export", columns, sha256=file_sha256(path))
+            return Export(path.name, "__export", columns, sha256=file_sha256(path), numbered=False)
         if suffix == ".parquet":
             base = f"read_parquet({p}, file_row_number=true)"
             con.execute(
@@ -81,11 +80,15 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
                 f"SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __rn FROM {base}"
             )
         elif suffix in (".jsonl", ".ndjson", ".json"):
+            # Names from DuckDB's sample, values read as text: a type guessed from the first
+            # rows must not make a later bad value fail the whole file instead of its row.
             base = f"read_json({p}, format='newline_delimited')"
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW __export AS "
-                f"SELECT row_number() OVER () AS __rn, * FROM {base}"
-            )
+            names = _describe(con, base)
+            spec = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names)
+            base = f"read_json({p}, format='newline_delimited', columns={{{spec}}})"
+            con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {base}")
+            columns = _describe(con, "__export")
+            return Export(path.name, "__export", columns, sha256=file_sha256(path), numbered=False)
         elif suffix == ".xlsx":
             return _read_xlsx(con, path)
         else:

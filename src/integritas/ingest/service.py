@@ -81,6 +81,7 @@ def _connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
     spill = ws.home / ".ingest-tmp"
     spill.mkdir(exist_ok=True)
     con.execute(f"SET temp_directory = '{spill}'")
+    con.execute("SET enable_progress_bar = false")  # the CLI prints its own summary
     return con
 
 
@@ -123,14 +124,17 @@ def _failed(label: str, source: str | None, exc: IngestError) -> BatchResult:
 
 
 def _refresh(ws: Workspace, result: BatchResult) -> BatchResult:
-    if result.status is not BatchStatus.COMMITTED:
+    # A no-op refreshes too: a run killed after its manifest but before this step left the
+    # batch committed and the views stale; re-running the same ingest must mend them.
+    if result.status not in (BatchStatus.COMMITTED, BatchStatus.NO_OP):
         return result
     try:
         refresh_views(ws)
     except duckdb.Error as exc:  # warehouse held open by another process: data is committed
         from dataclasses import replace
 
-        return replace(result, message=f"committed; warehouse views not refreshed: {exc}")
+        said = result.message or "committed"
+        return replace(result, message=f"{said}; warehouse views not refreshed: {exc}")
     return result
 
 

@@ -1,15 +1,13 @@
 """Map and validate an export in one SQL pass.
 
-``stage`` creates three relations in the connection:
+``stage`` reads the export once and materialises ``__staged`` (a table, or a view adding
+``__rn`` over one): ``__rn``, per declared field its typed value (``v:<field>``), ``__bad``
+(some field fails its check), the reasons (``e:<field>``) of the fields in ``keep_reasons``
+only and, for failing rows only, the trimmed text as exported (``f:<field>``).
+``quarantine_reasons`` turns that text into every field's reason for the failing rows.
 
-- ``__mapped`` (view): ``__rn`` and, per declared field, its trimmed text (``f:<field>``);
-- ``__checked`` (view): ``__mapped`` plus the typed value (``v:<field>``) and the reason it
-  failed (``e:<field>``, NULL when valid);
-- ``__staged`` (table): ``__rn``, the typed values, ``__bad`` (any reason set) and the reasons
-  of the fields in ``keep_reasons`` only.
-
-The table is the only full materialisation and is kept narrow; reasons and raw text are read
-back from ``__checked`` only for failing rows.
+Exports without their own row numbers (CSV, JSON lines) are staged in file order and numbered
+by insertion order (``rowid + 1``): a ``row_number() OVER ()`` window would serialise the scan.
 """
 
 from __future__ import annotations
@@ -50,6 +48,18 @@ def _find_column(columns: dict[str, str], name: str) -> str | None:
     return folded.get(name.lower())
 
 
+def _clean(ref: str) -> str:
+    """``NULLIF(trim(x), '')``, skipping trim() for the usual value that needs none.
+
+    trim() strips Unicode space separators too, so any non-ASCII value takes the slow path.
+    """
+    return (
+        f"CASE WHEN {ref} = '' THEN NULL "
+        f"WHEN starts_with({ref}, ' ') OR ends_with({ref}, ' ') "
+        f"OR strlen({ref}) <> length({ref}) THEN NULLIF(trim({ref}), '') ELSE {ref} END"
+    )
+
+
 def _raw_expr(rule: ColumnRule | None, field: FieldSpec, col: str | None) -> str:
     if rule is not None and rule.value is not None:
         return sql_literal(rule.value)
@@ -57,16 +67,51 @@ def _raw_expr(rule: ColumnRule | None, field: FieldSpec, col: str | None) -> str
         return f"CAST(({rule.expr}) AS VARCHAR)"
     if col is None:
         return "CAST(NULL AS VARCHAR)"
-    text = f"NULLIF(trim(CAST({quote_ident('r:' + col)} AS VARCHAR)), '')"
+    text = _clean(quote_ident("r:" + col))
     if rule is not None and rule.codes:
         whens = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(val)}" for k, val in rule.codes)
         text = f"CASE {text} {whens} ELSE {text} END"
     return text
 
 
-def _typed(field: FieldSpec, fmt: str | None) -> str:
-    r = quote_ident(f"f:{field.name}")
+# Export column types a field can take as they are, skipping a round trip through text.
+_NATIVE = {
+    FieldType.INTEGER: ("BIGINT", "INTEGER", "SMALLINT", "TINYINT"),
+    FieldType.FLOAT: ("DOUBLE", "FLOAT"),
+    FieldType.BOOLEAN: ("BOOLEAN",),
+    FieldType.DATE: ("DATE",),
+    FieldType.TIMESTAMP: ("TIMESTAMP",),
+}
+_SQL = {
+    FieldType.INTEGER: "BIGINT",
+    FieldType.FLOAT: "DOUBLE",
+    FieldType.BOOLEAN: "BOOLEAN",
+    FieldType.DATE: "DATE",
+    FieldType.TIMESTAMP: "TIMESTAMP",
+}
+
+
+def _is_native(field: FieldSpec, rule: ColumnRule | None, col_type: str | None) -> bool:
+    """A typed export column (Parquet, JSON) that already holds the field's type."""
+    return (
+        rule is None
+        and col_type is not None
+        and not field.values
+        and col_type in _NATIVE.get(field.type, ())
+    )
+
+
+def _ref(field: FieldSpec, native: bool) -> str:
+    return quote_ident(f"{'t' if native else 'f'}:{field.name}")
+
+
+def _typed(field: FieldSpec, fmt: str | None, native: bool = False) -> str:
+    r = _ref(field, native)
     t = field.type
+    if native:
+        if t is FieldType.FLOAT:
+            return f"CASE WHEN isfinite({r}) THEN CAST({r} AS DOUBLE) END"
+        return f"CAST({r} AS {_SQL[t]})"
     if field.values:
         whens = " ".join(
             f"WHEN {sql_literal(x.lower())} THEN {sql_literal(x)}" for x in field.values
@@ -91,8 +136,8 @@ def _typed(field: FieldSpec, fmt: str | None) -> str:
     return f"TRY_CAST({r} AS TIMESTAMP)"
 
 
-def _reason(field: FieldSpec, fmt: str | None) -> str:
-    r = quote_ident(f"f:{field.name}")
+def _reason(field: FieldSpec, fmt: str | None, native: bool = False) -> str:
+    r = _ref(field, native)
     val = v(field.name)
     missing = "'missing required value'" if not field.nullable else "NULL"
     if field.values:
@@ -113,6 +158,43 @@ def _reason(field: FieldSpec, fmt: str | None) -> str:
     return "CASE " + " ".join(parts) + " END"
 
 
+def _failed(field: FieldSpec, native: bool = False) -> str | None:
+    """True where ``_reason`` would give a reason: the same test, without building text."""
+    r = _ref(field, native)
+    val = v(field.name)
+    parts = [] if field.nullable else [f"{r} IS NULL"]
+    # A plain string (or a native column that cannot fail its cast) is valid when present.
+    can_fail = bool(field.values) or field.type is not FieldType.STRING
+    if native:
+        can_fail = field.type is FieldType.FLOAT
+    if can_fail:
+        parts.append(f"({r} IS NOT NULL AND {val} IS NULL)")
+    if field.type in (FieldType.INTEGER, FieldType.FLOAT):
+        if field.min is not None:
+            parts.append(f"{val} < {field.min!r}")
+        if field.max is not None:
+            parts.append(f"{val} > {field.max!r}")
+    return " OR ".join(parts) or None
+
+
+def quarantine_reasons(source: Source, mapping: Mapping | None, relation: str) -> str:
+    """SQL over ``relation(__rn, f:<field>...)`` (failing rows' text) adding ``e:<field>``.
+
+    Reasons are derived from the staged text again, for failing rows only, rather than kept
+    for every row; a typed column's text converts back to the same value and reason.
+    """
+    fields = source.fields
+    typed = ", ".join(
+        f"{_typed(f, _fmt(mapping, f))} AS {v(f.name)}, {quote_ident('f:' + f.name)}"
+        for f in fields
+    )
+    reasons = ", ".join(
+        f"{quote_ident('f:' + f.name)}, {_reason(f, _fmt(mapping, f))} AS {e(f.name)}"
+        for f in fields
+    )
+    return f"SELECT __rn, {reasons} FROM (SELECT __rn, {typed} FROM {relation})"
+
+
 def _used_by_expr(col: str, exprs: list[str]) -> bool:
     pattern = re.compile(r'(^|[^\w"])' + re.escape(col) + r'($|[^\w"])')
     return any(f'"{col}"' in x or pattern.search(x) for x in exprs)
@@ -127,10 +209,11 @@ def stage(
     expr_types: dict[str, str] | None = None,
     keep_reasons: tuple[str, ...] = (),
 ) -> Staging:
-    """Build ``__mapped`` and ``__staged``; raise IngestError for structural problems."""
+    """Build ``__staged``; raise IngestError for structural problems."""
     cols = {c: t for c, t in export.columns.items() if c != "__rn"}
     problems: list[str] = []
     used: dict[str, str] = {}  # field -> export column
+    native: dict[str, bool] = {}  # field -> taken as typed, not via text
     raw_exprs: list[str] = []
     for f in source.fields:
         rule = mapping.rule(f.name) if mapping else None
@@ -143,14 +226,23 @@ def stage(
                 problems.append(f"{export.label}: missing required column {f.name!r}{via}")
             if col is not None:
                 used[f.name] = col
-        raw_exprs.append(f"{_raw_expr(rule, f, col)} AS {quote_ident('f:' + f.name)}")
+        native[f.name] = col is not None and _is_native(f, rule, cols[col])
+        if native[f.name] and col is not None:
+            raw_exprs.append(f"{quote_ident('n:' + col)} AS {_ref(f, True)}")
+        else:
+            raw_exprs.append(f"{_raw_expr(rule, f, col)} AS {_ref(f, False)}")
     if problems:
         known = ", ".join(repr(c) for c in cols)
         raise IngestError([*problems, f"{export.label}: columns present: {known}"])
     exprs = [r.expr for r in (mapping.rules if mapping else ()) if r.expr]
-    inner = ["__rn"]
-    for c in sorted(set(used.values())):
-        inner.append(f"{quote_ident(c)} AS {quote_ident('r:' + c)}")
+    rn = "__rn, " if export.numbered else ""
+    inner = [rn + "true AS __one"]  # never empty, whatever the mapping uses
+    for c in sorted({c for name, c in used.items() if not native[name]}):
+        ref = quote_ident(c)
+        text = ref if cols[c] == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
+        inner.append(f"{text} AS {quote_ident('r:' + c)}")
+    for c in sorted({c for name, c in used.items() if native[name]}):
+        inner.append(f"{quote_ident(c)} AS {quote_ident('n:' + c)}")
     if exprs:
         # Expressions see export columns with the types DuckDB guesses, so that
         # `"Mins" / 60.0` works on a CSV read as text.
@@ -161,28 +253,45 @@ def stage(
     dropped = tuple(
         c for c in cols if c not in used.values() and not (exprs and _used_by_expr(c, exprs))
     )
-    mapped_sql = f"SELECT __rn, {', '.join(raw_exprs)} FROM (SELECT {', '.join(inner)} FROM {export.relation})"
+    refs = [_ref(f, native[f.name]) for f in source.fields]
+    mapped = (
+        f"SELECT {rn}{', '.join(raw_exprs)} FROM (SELECT {', '.join(inner)} FROM {export.relation})"
+    )
     typed = ", ".join(
-        f"{_typed(f, _fmt(mapping, f))} AS {v(f.name)}, {quote_ident('f:' + f.name)}"
-        for f in source.fields
+        f"{_typed(f, _fmt(mapping, f), native[f.name])} AS {v(f.name)}, {r}"
+        for f, r in zip(source.fields, refs, strict=True)
     )
-    reasons = ", ".join(
-        f"{v(f.name)}, {quote_ident('f:' + f.name)}, {_reason(f, _fmt(mapping, f))} AS {e(f.name)}"
-        for f in source.fields
+    bad = " OR ".join(
+        f"({x})" for f in source.fields if (x := _failed(f, native[f.name])) is not None
     )
-    bad = " OR ".join(f"{e(f.name)} IS NOT NULL" for f in source.fields)
-    kept = "".join(f", {e(name)}" for name in keep_reasons)
     values = ", ".join(v(f.name) for f in source.fields)
+    # Reasons are built for every row only where later steps need them (location: person
+    # and time); the rest are derived again for the failing rows alone.
+    kept = "".join(
+        f", {_reason(f, _fmt(mapping, f), native[f.name])} AS {e(f.name)}"
+        for f in source.fields
+        if f.name in keep_reasons
+    )
+    # Raw text is kept only where a row failed: the quarantine report needs it, nothing else.
+    texts = ", ".join(
+        f"CASE WHEN __bad THEN {r if not native[f.name] else f'CAST({r} AS VARCHAR)'} END "
+        f"AS {quote_ident('f:' + f.name)}"
+        for f, r in zip(source.fields, refs, strict=True)
+    )
+    sql = (
+        f"SELECT {rn}{values}, __bad{kept}, {texts} FROM ("
+        f"SELECT *, coalesce({bad or 'false'}, false) AS __bad FROM (SELECT {rn}{typed} FROM ({mapped})))"
+    )
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW __mapped AS {mapped_sql}")
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW __checked AS "
-            f"SELECT __rn, {reasons} FROM (SELECT __rn, {typed} FROM __mapped)"
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE __staged AS "
-            f"SELECT __rn, {values}, ({bad}) AS __bad{kept} FROM __checked"
-        )
+        if export.numbered:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __staged AS {sql}")
+        else:
+            # Insertion order is file order (preserve_insertion_order is on by default).
+            con.execute(f"CREATE OR REPLACE TEMP TABLE __staged_rows AS {sql}")
+            con.execute(
+                "CREATE OR REPLACE TEMP VIEW __staged AS "
+                "SELECT rowid + 1 AS __rn, * FROM __staged_rows"
+            )
     except duckdb.Error as exc:
         where = f" (mapping {mapping.path.name})" if mapping and mapping.path else ""
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
