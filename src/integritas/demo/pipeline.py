@@ -92,7 +92,13 @@ def _metrics(ws: Workspace, cfg: DemoConfig) -> str:
     from integritas.metrics.runner import run_metrics
 
     report = run_metrics(ws)
-    return str(report.summary() if hasattr(report, "summary") else report)
+    failed = "; ".join(f"{r.name}: {r.error}" for r in report.failed)
+    rows = sum(r.rows for r in report.computed)
+    return (
+        f"{len(report.computed)} metrics computed ({rows:,} values, {report.start} to "
+        f"{report.end}), {len(report.runs) - len(report.computed) - len(report.failed)} "
+        f"unchanged" + (f"; FAILED: {failed}" if failed else "")
+    )
 
 
 def _linkage(ws: Workspace, cfg: DemoConfig) -> str:
