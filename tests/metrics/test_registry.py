@@ -89,3 +89,10 @@ def test_minimisation_lists_readers_and_unused_fields() -> None:
     unused = {f"{u.source}.{u.field}" for u in report.unused}
     assert "protected_characteristics.sex" in unused
     assert not unused & set(used)
+
+
+def test_a_field_read_twice_is_rejected() -> None:
+    reg = MetricRegistry()
+    with pytest.raises(MetricDeclarationError, match="more than once"):
+        metric(registry=reg, **_spec(reads=("absence.person_id", "absence.person_id")))(_fn)
+    assert len(reg) == 0

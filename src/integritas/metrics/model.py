@@ -60,6 +60,9 @@ class MetricSpec(BaseModel):
         bad = [r for r in self.reads if not _READ.match(r)]
         if bad:
             raise ValueError(f"metric {self.name!r}: reads must be `source.field`: {bad}")
+        repeated = sorted({r for r in self.reads if self.reads.count(r) > 1})
+        if repeated:
+            raise ValueError(f"metric {self.name!r}: reads lists {repeated} more than once")
         if (self.tier is MetricTier.PRIMARY) != (self.subject is Subject.UNIT):
             raise ValueError(
                 f"metric {self.name!r}: primary-tier metrics are per unit and only they are "

@@ -205,6 +205,19 @@ def overtime_claims_without_operation(ctx: MetricContext) -> ir.Table:
     return per_person_month(_no_operation(ctx), "person_id", "work_date")
 
 
+# What the presence check reads: timed claims against badge events and on-duty pings.
+_PRESENCE_READS = (
+    *_CLAIM,
+    "overtime_claims.claim_id",
+    "overtime_claims.start_time",
+    "overtime_claims.end_time",
+    "badge_access.person_id",
+    "badge_access.event_time",
+    "device_location.person_id",
+    "device_location.ping_time",
+)
+
+
 def presence_events(ctx: MetricContext) -> ir.Table:
     """Every record placing a person at work: badge events and on-duty device pings."""
     b = ctx.table("badge_access")
@@ -238,16 +251,7 @@ def _no_presence(ctx: MetricContext) -> ir.Table:
     subject="person",
     period="month",
     purpose="conduct",
-    reads=(
-        *_CLAIM,
-        "overtime_claims.claim_id",
-        "overtime_claims.start_time",
-        "overtime_claims.end_time",
-        "badge_access.person_id",
-        "badge_access.event_time",
-        "device_location.person_id",
-        "device_location.ping_time",
-    ),
+    reads=_PRESENCE_READS,
     owner=OWNER,
     family="overtime",
     description="Overtime claims with no badge event and no on-duty device ping of the "
@@ -339,17 +343,7 @@ def _rest_day_no_presence(ctx: MetricContext) -> ir.Table:
     subject="person",
     period="month",
     purpose="conduct",
-    reads=(
-        *_CLAIM,
-        "overtime_claims.claim_id",
-        "overtime_claims.shift_id",
-        "overtime_claims.start_time",
-        "overtime_claims.end_time",
-        "badge_access.person_id",
-        "badge_access.event_time",
-        "device_location.person_id",
-        "device_location.ping_time",
-    ),
+    reads=(*_PRESENCE_READS, "overtime_claims.shift_id"),
     owner=OWNER,
     family="overtime",
     description="Overtime claims for whole duties on a rest day (no rostered duty attached) "
@@ -378,16 +372,7 @@ def _no_presence_rolling(ctx: MetricContext) -> ir.Table:
     subject="person",
     period=f"rolling_{ROLLING_DAYS}d",
     purpose="conduct",
-    reads=(
-        *_CLAIM,
-        "overtime_claims.claim_id",
-        "overtime_claims.start_time",
-        "overtime_claims.end_time",
-        "badge_access.person_id",
-        "badge_access.event_time",
-        "device_location.person_id",
-        "device_location.ping_time",
-    ),
+    reads=_PRESENCE_READS,
     owner=OWNER,
     family="overtime",
     description="Overtime claims in the last 91 days with no badge event and no device ping "
