@@ -182,3 +182,22 @@ def test_warehouse_flags_round_trip(tmp_path: Path, make_flag: Any) -> None:
     flags = [make_flag(1), make_flag(2, tier=Tier.SECONDARY)]
     write_flags(ws, flags, [])
     assert warehouse_flags(ws) == flags
+
+
+def test_welfare_list_puts_several_indicators_first(
+    sessions: sessionmaker[Session], make_flag: Any, users: dict[str, int]
+) -> None:
+    people = {
+        SUBJECT: PersonInfo(line_manager_id="P-MMMMMMMMMMMM"),
+        OTHER: PersonInfo(line_manager_id="P-MMMMMMMMMMMM"),
+    }
+    StoreFlagSink(sessions, people).receive(
+        [
+            make_flag(11, SUBJECT, tier=Tier.SECONDARY, rule="long_shifts"),
+            make_flag(12, OTHER, tier=Tier.SECONDARY, rule="long_shifts"),
+            make_flag(13, OTHER, tier=Tier.SECONDARY, rule="no_annual_leave"),
+        ]
+    )
+    with sessions.begin() as s:
+        listed = [f.person_id for f in queue.welfare_list(s, user=get_user(s, "lm"))]
+    assert listed == [OTHER, OTHER, SUBJECT]

@@ -152,7 +152,12 @@ def welfare_list(session: Session, *, user: User, now: datetime | None = None) -
         .order_by(ReviewFlag.received_at.desc(), ReviewFlag.flag_id)
     )
     rows = list(session.scalars(q))
-    people = sorted({r.person_id for r in rows})
+    # People showing several different indicators first: together they matter more than one.
+    breadth: dict[str, set[str]] = {}
+    for r in rows:
+        breadth.setdefault(r.person_id, set()).add(r.rule)
+    rows.sort(key=lambda r: (-len(breadth[r.person_id]), r.person_id))
+    people = sorted(breadth)
     decisions = [require(session, user, "welfare.read_team", person_id=p) for p in people]
     items = [flag_view(r, at) for r in rows]
     if decisions:
