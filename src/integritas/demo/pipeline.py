@@ -123,26 +123,92 @@ def _linkage(ws: Workspace, cfg: DemoConfig) -> str:
     return "; ".join(parts) + " (candidates await clerical review)"
 
 
+# The demo's synthetic data protection officer: every sign-off below is recorded under this
+# name, so the audit log and the oversight pages show it was the demo, not a person.
+DEMO_DPO = "Demo Data-Protection Officer"
+
+
 def _detect(ws: Workspace, cfg: DemoConfig) -> str:
     from integritas.detect.service import metric_values_path, run_detection
+    from integritas.store.session import workspace_sessions
+    from integritas.transparency.gate import rule_gate
 
     if not metric_values_path(ws).exists():
         return "skipped: no metric values yet"
+    sessions = workspace_sessions(ws)
+    with sessions() as session:
+        gate = rule_gate(session)
     sink = None
     if built("integritas.cases.intake"):
         from integritas.cases.intake import StoreFlagSink
-        from integritas.store.session import workspace_sessions
 
-        sink = StoreFlagSink(workspace_sessions(ws))
-    report = run_detection(ws, sink=sink)
+        sink = StoreFlagSink.for_workspace(ws, sessions)
+    report = run_detection(ws, sink=sink, activated=gate)
     live = report.live()
     tertiary = sum(1 for f in live if f.tier == "tertiary")
-    handed = "" if report.handed_off is None else f"; {report.handed_off} handed to review"
+    handed = "" if report.handed_off is None else f"; {report.handed_off} new for review"
+    held = (
+        f"; {len(report.held_in_shadow)} rules held in shadow by the activation gate"
+        if report.held_in_shadow
+        else ""
+    )
     return (
         f"{len(report.flags)} flags ({len(live)} live: {tertiary} possible misconduct, "
         f"{len(live) - tertiary} welfare){handed}; {len(report.suppressed)} explained away "
-        "by context"
+        f"by context{held}"
     )
+
+
+def _governance(ws: Workspace, cfg: DemoConfig) -> str:
+    """Shadow flags -> fairness check -> DPO sign-off -> activation, for each live rule."""
+    from datetime import date
+
+    from integritas.detect.catalogue import load_rules
+    from integritas.detect.models import Mode
+    from integritas.fairness.service import fairness_report, record
+    from integritas.store.session import workspace_sessions
+    from integritas.transparency.dpia import Consultation, add_consultation, consultations
+    from integritas.transparency.gate import activate, check, is_active, signoff
+
+    if not consultations(ws):
+        add_consultation(
+            ws,
+            Consultation(
+                date=date.today().isoformat(),
+                body="Demo staff consultation (synthetic)",
+                summary="Staff associations and unions reviewed the monitoring notice and the "
+                "metric register of the demo force.",
+            ),
+        )
+    sessions = workspace_sessions(ws)
+    with sessions.begin() as session:
+        record(session, fairness_report(ws, session=session), actor=DEMO_DPO, role="dpo")
+    active, held = 0, []
+    with sessions.begin() as session:
+        for rule in load_rules():
+            if rule.mode is not Mode.LIVE:
+                continue
+            if is_active(session, "rule", rule.name, str(rule.version)):
+                active += 1
+                continue
+            missing = check(ws, session=session, kind="rule", name=rule.name).missing
+            if any(m.startswith("no DPO sign-off") for m in missing):
+                signoff(
+                    ws,
+                    session=session,
+                    kind="rule",
+                    name=rule.name,
+                    by=DEMO_DPO,
+                    role="dpo",
+                    note="demo sign-off on synthetic data",
+                )
+            result = activate(ws, session=session, kind="rule", name=rule.name, actor=DEMO_DPO)
+            if result.allowed:
+                active += 1
+            else:
+                held.append(rule.name)
+    why = f"; held in shadow: {', '.join(held)}" if held else ""
+    return f"{active} rules live after fairness check and sign-off by the demo DPO{why}"
 
 
 Stage = tuple[str, str, Callable[[Workspace, DemoConfig], str]]
@@ -153,6 +219,8 @@ STAGES: tuple[Stage, ...] = (
     ("operational store", "integritas.store.migrate", _database),
     ("metrics", "integritas.metrics.runner", _metrics),
     ("linkage", "integritas.linkage.engine", _linkage),
+    ("detection (shadow until activated)", "integritas.detect.service", _detect),
+    ("governance", "integritas.transparency.gate", _governance),
     ("detection", "integritas.detect.service", _detect),
 )
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from integritas.detect.models import Rule
+    from integritas.settings import Workspace
 
 detect_app = typer.Typer(help="Turn metric values into explained flags.", no_args_is_help=True)
 
@@ -18,8 +24,11 @@ def run_command() -> None:
     from integritas.detect.service import run_detection
 
     ws = State.workspace()
+    activated = _gate(ws)
     try:
-        report = run_detection(ws, progress=lambda name: typer.echo(f"  rule {name}"))
+        report = run_detection(
+            ws, progress=lambda name: typer.echo(f"  rule {name}"), activated=activated
+        )
     except FileNotFoundError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -28,6 +37,31 @@ def run_command() -> None:
         f"{len(report.flags)} flags ({live} live, {len(report.flags) - live} shadow); "
         f"{len(report.suppressed)} hits explained away by context"
     )
+    if report.held_in_shadow:
+        typer.echo(
+            f"{len(report.held_in_shadow)} rules declared live are held in shadow until they pass "
+            f"the activation gate (`integritas activate rule NAME`): "
+            + ", ".join(report.held_in_shadow)
+        )
+
+
+def _gate(ws: Workspace) -> Callable[[Rule], bool]:
+    """The activation gate from the operational store. With no store, nothing has passed it."""
+    from integritas.store.migrate import StoreNotMigrated
+    from integritas.store.session import workspace_sessions
+    from integritas.transparency.gate import rule_gate
+
+    try:
+        sessions = workspace_sessions(ws)
+        with sessions() as session:
+            return rule_gate(session)
+    except StoreNotMigrated:
+        typer.echo(
+            "no operational store yet (`integritas db upgrade`): no rule has passed the "
+            "activation gate, so every flag is recorded in shadow",
+            err=True,
+        )
+        return lambda rule: False
 
 
 def evaluate_command(

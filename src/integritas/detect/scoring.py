@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from integritas.detect.baselines import fixed_count_baseline, unit_z_baseline
+from integritas.detect.catalogue import load_rules
 from integritas.detect.evaluation import Score, ScoredFlag, read_truth, score
 from integritas.detect.flags import read_flags
+from integritas.detect.models import Mode
 from integritas.detect.service import open_analysis
 from integritas.settings import Workspace
 
@@ -18,7 +20,12 @@ def evaluate_workspace(ws: Workspace, truth_path: Path, *, k: int = 50) -> list[
         raise FileNotFoundError(f"no ground-truth file at {truth_path}")
     pseudo = Pseudonymiser(ws)
     truth = read_truth(truth_path, pseudo.pseudonym)
-    table = [r for r in read_flags(ws).to_pylist() if r["mode"] == "live"]
+    # Rules are scored as declared: a rule held in shadow by the activation gate (not yet
+    # signed off) is still judged on what it would raise once live.
+    declared_live = {r.name for r in load_rules() if r.mode is Mode.LIVE}
+    table = [
+        r for r in read_flags(ws).to_pylist() if r["mode"] == "live" or r["rule"] in declared_live
+    ]
     # The welfare list is ordered by how many different indicators a person shows (several
     # signals together matter more than one extreme value), then by the strongest robust z.
     breadth: dict[str, set[str]] = {}

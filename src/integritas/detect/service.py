@@ -19,6 +19,7 @@ class DetectionReport:
     outcomes: list[RuleOutcome] = field(default_factory=list)
     anomalies: list[Flag] = field(default_factory=list)
     handed_off: int | None = None
+    held_in_shadow: list[str] = field(default_factory=list)  # live in code, not activated
 
     @property
     def flags(self) -> list[Flag]:
@@ -62,8 +63,14 @@ def run_detection(
     sink: FlagSink | None = None,
     anomaly: AnomalySettings | None = None,
     progress: Callable[[str], None] | None = None,
+    activated: Callable[[Rule], bool] | None = None,
 ) -> DetectionReport:
-    """Evaluate rules (default: every declared rule), score anomalies, write flags, hand off."""
+    """Evaluate rules (default: every declared rule), score anomalies, write flags, hand off.
+
+    ``activated`` is the activation gate: a rule declared live whose current version has not
+    passed it is evaluated in shadow (recorded, never handed to review) and named in
+    ``held_in_shadow``. Without it (evaluation, tests) the declared mode stands.
+    """
     from integritas.detect.evidence import WarehouseEvidence, evidence_path
 
     con = open_analysis(ws)
@@ -74,6 +81,9 @@ def run_detection(
         for rule in rules if rules is not None else load_rules():
             if progress:
                 progress(rule.name)
+            if rule.mode is Mode.LIVE and activated is not None and not activated(rule):
+                report.held_in_shadow.append(rule.key)
+                rule = rule.model_copy(update={"mode": Mode.SHADOW})
             report.outcomes.append(evaluate_rule(con, rule, evidence=evidence))
         report.anomalies = score_anomalies(con, settings=anomaly)
     finally:

@@ -4,7 +4,9 @@ for rules, a passed (or justified) fairness check. A refusal lists every missing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -146,3 +148,16 @@ def is_active(session: Session, kind: str, name: str, version: str) -> bool:
         )
     ).first()
     return row is not None
+
+
+def rule_gate(session: Session) -> Callable[[Any], bool]:
+    """For detection: whether a rule's current version passed the gate and is not suspended."""
+    active = {
+        (a.item_name, a.item_version)
+        for a in session.scalars(
+            select(Activation).where(
+                Activation.item_type == "rule", Activation.suspended_at.is_(None)
+            )
+        )
+    }
+    return lambda rule: (rule.name, str(rule.version)) in active
