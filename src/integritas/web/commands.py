@@ -63,12 +63,13 @@ def register(app: typer.Typer) -> None:
             ),
         ] = False,
         retention_at: Annotated[
-            str | None,
+            str,
             typer.Option(
                 "--retention-at",
-                help="Also apply retention every day at HH:MM UTC (off unless given).",
+                help="Apply retention every day at HH:MM UTC; `off` to leave it to another "
+                "scheduler (`integritas retention apply`).",
             ),
-        ] = None,
+        ] = "02:30",
     ) -> None:
         """Serve the web observatory (refuses an unmigrated database)."""
         from integritas.cli import State
@@ -91,7 +92,7 @@ def register(app: typer.Typer) -> None:
                 host=bind,
                 port=port or cfg.port,
                 secure_cookies=secure,
-                retention_at=retention_at,
+                retention_at=None if retention_at.lower() == "off" else retention_at,
             )
         except (StoreNotMigrated, ValueError) as exc:
             typer.echo(f"error: {exc}", err=True)
