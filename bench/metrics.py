@@ -134,12 +134,20 @@ def main() -> None:
     t = time.perf_counter()
     eng = DuckDBEngine(ws).open()
     ctx = MetricContext(eng.backend, start, end)
-    for name in THREE:
-        _raw(eng, METRICS[name], ctx)
+    duck = {name: _raw(eng, METRICS[name], ctx) for name in THREE}
     duck_s = time.perf_counter() - t
     t = time.perf_counter()
-    pandas_three(ws, start, end)
+    theirs = pandas_three(ws, start, end)
     pandas_s = time.perf_counter() - t
+    for name in THREE:  # the comparison is only fair if both compute the same thing
+        a = sorted(v for v in duck[name].column("value").to_pylist() if v)
+        b = sorted(float(v) for v in theirs[name].iloc[:, -1] if pd.notna(v) and v)
+        same = len(a) == len(b) and all(
+            abs(x - y) <= 1e-6 * max(1.0, abs(x)) for x, y in zip(a, b, strict=True)
+        )
+        print(
+            f"  {name}: {len(a)} non-zero values; DuckDB and pandas {'agree' if same else 'DIFFER'}"
+        )
     print(
         f"three metrics ({', '.join(THREE)}): DuckDB {duck_s:.2f} s, pandas {pandas_s:.2f} s, "
         f"pandas/DuckDB = {pandas_s / duck_s:.1f}x; peak RSS {_peak_mb():.0f} MB"
