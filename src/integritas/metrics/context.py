@@ -41,14 +41,3 @@ class MetricContext:
         """``col`` (a date or timestamp) falls inside the window."""
         day = col.date() if col.type().is_timestamp() else col
         return (day >= self.start_lit) & (day <= self.end_lit)
-
-
-def open_duckdb(ws: Any, start: date, end: date) -> MetricContext:
-    """A DuckDB-backed context over a workspace's committed curated data (in memory)."""
-    from integritas.catalog.registry import catalog
-    from integritas.ingest.views import refresh_views
-
-    backend = ibis.duckdb.connect()
-    refresh_views(ws, con=backend.con)
-    assert set(catalog()) <= set(backend.list_tables())
-    return MetricContext(backend=backend, start=start, end=end)

@@ -53,10 +53,12 @@ def months(ctx: MetricContext) -> ir.Table:
 
 
 def people(ctx: MetricContext) -> ir.Table:
-    """One row per person from ``hr_master``, the latest batch winning when there are several."""
+    """One row per person from ``hr_master``: the latest batch wins, then the last row in it."""
     hr = ctx.table("hr_master")
     ranked = hr.filter(hr.person_id.notnull()).mutate(
-        _k=ibis.row_number().over(group_by=hr.person_id, order_by=ibis.desc(hr._batch_id))
+        _k=ibis.row_number().over(
+            group_by=hr.person_id, order_by=[ibis.desc(hr._batch_id), ibis.desc(hr._row_number)]
+        )
     )
     return ranked.filter(ranked._k == 0).drop("_k")
 

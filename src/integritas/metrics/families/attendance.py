@@ -12,9 +12,9 @@ import ibis
 import ibis.expr.types as ir
 
 from integritas.metrics.context import MetricContext
-from integritas.metrics.families.rostering import OWNER, evidence_of, people
+from integritas.metrics.families.rostering import OWNER, evidence_of
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import month_of, safe_div
+from integritas.metrics.shapes import month_of, people, safe_div
 
 # Fewer working days than this in a month is too little to judge attendance on.
 MIN_WORKING_DAYS = 5

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from integritas.metrics.context import MetricContext
-from integritas.metrics.families.rostering import OWNER, evidence_of, people
+from integritas.metrics.families.rostering import OWNER, evidence_of
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import per_person_month
+from integritas.metrics.shapes import people, per_person_month
 
 MIN_PINGS = 3  # a shift with fewer pings says too little to judge
 OFF_SITE = ("off-site", "offsite", "")

@@ -11,21 +11,11 @@ import ibis.expr.types as ir
 
 from integritas.metrics.context import MetricContext
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import month_of, per_person_month
+from integritas.metrics.shapes import month_of, people, per_person_month
 
 OWNER = "Head of Professional Standards"
 # An edit to one's own shift more than this long after it ended is retrospective.
 RETRO_HOURS = 24
-
-
-def people(ctx: MetricContext) -> ir.Table:
-    """One hr_master row per person: the row from the latest batch."""
-    hr = ctx.table("hr_master")
-    rank = ibis.row_number().over(
-        group_by=hr.person_id, order_by=[ibis.desc(hr._batch_id), ibis.desc(hr._row_number)]
-    )
-    ranked = hr.mutate(_rank=rank)
-    return ranked.filter(ranked["_rank"] == 0).drop("_rank")
 
 
 def evidence_of(t: ir.Table, subject: str, when: str, source: str) -> ir.Table:
