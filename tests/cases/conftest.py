@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -120,3 +121,23 @@ def users(sessions: sessionmaker[Session]) -> dict[str, int]:
             ).id
             for name, role, pid in spec
         }
+
+
+@pytest.fixture
+def case_ref(
+    sessions: sessionmaker[Session], make_flag: Any, people: Any, users: dict[str, int]
+) -> str:
+    """A case on SUBJECT holding flags 1 and 2, with flag 3 on OTHER left in the queue."""
+    from integritas.access.users import get_user
+    from integritas.cases.intake import StoreFlagSink
+    from integritas.cases.service import open_case
+
+    StoreFlagSink(sessions, people).receive([make_flag(1), make_flag(2), make_flag(3, OTHER)])
+    with sessions.begin() as s:
+        c = open_case(
+            s,
+            user=get_user(s, "analyst"),
+            flag_ids=[make_flag(1).flag_id, make_flag(2).flag_id],
+            investigator="inv",
+        )
+        return c.ref

@@ -25,7 +25,14 @@ from integritas.store.base import Base
 
 SUBJECT = "P-AAAAAAAAAAAA"
 OTHER = "P-BBBBBBBBBBBB"
-MINE = {"review_flags", "cases", "case_events", "case_notes", "case_outcomes"}
+MINE = {
+    "review_flags",
+    "cases",
+    "case_events",
+    "case_notes",
+    "case_outcomes",
+    "case_disposals",
+}
 
 
 def test_models_match_migration(engine: Engine) -> None:

@@ -20,7 +20,6 @@ from integritas.cases.decisions import (
     record_account,
 )
 from integritas.cases.evidence import view_evidence
-from integritas.cases.intake import StoreFlagSink
 from integritas.cases.models import CaseNote, CaseOutcome, ImmutableRecord
 from integritas.cases.queue import CaseError
 from integritas.cases.service import add_note, get_case, list_cases, open_case
@@ -44,21 +43,6 @@ def _grant(s: Session, to: str, ref: str) -> None:
         case_ref=ref,
         justification="case review",
     )
-
-
-@pytest.fixture
-def case_ref(
-    sessions: sessionmaker[Session], make_flag: Any, people: Any, users: dict[str, int]
-) -> str:
-    StoreFlagSink(sessions, people).receive([make_flag(1), make_flag(2), make_flag(3, OTHER)])
-    with sessions.begin() as s:
-        c = open_case(
-            s,
-            user=get_user(s, "analyst"),
-            flag_ids=[make_flag(1).flag_id, make_flag(2).flag_id],
-            investigator="inv",
-        )
-        return c.ref
 
 
 def test_open_case_rules(sessions: sessionmaker[Session], make_flag: Any, case_ref: str) -> None:

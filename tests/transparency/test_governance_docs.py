@@ -28,6 +28,7 @@ def test_case_and_other_policies_are_documented(text: str) -> None:
         assert f"| `{outcome}` | {days} |" in text, outcome
     for o in pol.other_policies():
         assert f"| `{o.name}` |" in text, o.name
+        assert o.disposal in text, o.name
     assert f"{pol.DISMISSED_FLAG_DAYS} days after dismissal" in text
     assert f"otherwise {pol.CLOSED_CASE_DEFAULT_DAYS} days" in text
     assert f"| {pol.AUDIT_DAYS} days |" in text

@@ -1,7 +1,9 @@
 """Operational tables of human review: flags under review, cases, their timeline and outcomes.
 
 Notes, case events and outcomes are append-only: the database refuses UPDATE and DELETE
-(triggers in migration 0002) and the ORM refuses them before they reach it.
+(triggers in migrations 0002 and 0005) and the ORM refuses them before they reach it. The one
+exception is retention's disposal of a closed case (``cases.disposal``), which must first write
+a ``CaseDisposal`` record naming the case.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from integritas.store.base import Base, utcnow
 
-APPEND_ONLY_TABLES = ("case_events", "case_notes", "case_outcomes")
+APPEND_ONLY_TABLES = ("case_events", "case_notes", "case_outcomes", "case_disposals")
 
 
 class ReviewFlag(Base):
@@ -125,6 +127,29 @@ class CaseOutcome(Base):
     confirms: Mapped[bool] = mapped_column(Boolean)
 
 
+class CaseDisposal(Base):
+    """The record that a closed case was disposed of under retention (append-only).
+
+    It keeps what rule precision needs (outcome, the rules and versions of its flags, dates)
+    and never who the case was about. Its existence is what lets the database delete the
+    case's append-only rows (triggers in migration 0005).
+    """
+
+    __tablename__ = "case_disposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(Integer, unique=True)
+    case_ref: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(48))
+    adverse: Mapped[bool] = mapped_column(Boolean)
+    confirms: Mapped[bool] = mapped_column(Boolean)
+    closed_at: Mapped[datetime] = mapped_column(DateTime)
+    retention_days: Mapped[int] = mapped_column(Integer)
+    flags: Mapped[str] = mapped_column(Text)  # JSON list of {rule, version, tier, received_at}
+    certificate_id: Mapped[str] = mapped_column(String(64), index=True)
+    disposed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class ImmutableRecord(RuntimeError):
     """An attempt to change or delete an append-only record."""
 
@@ -135,6 +160,6 @@ def _refuse(_mapper: Any, _connection: Any, target: Any) -> None:
     )
 
 
-for _model in (CaseEvent, CaseNote, CaseOutcome):
+for _model in (CaseEvent, CaseNote, CaseOutcome, CaseDisposal):
     event.listen(_model, "before_update", _refuse)
     event.listen(_model, "before_delete", _refuse)

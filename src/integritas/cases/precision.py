@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from integritas.access.authz import record_access, require
 from integritas.access.models import User
+from integritas.cases.disposal import disposed_decisions
 from integritas.cases.models import CaseOutcome, ReviewFlag
 from integritas.cases.outcomes import NOT_COUNTED_FOR_PRECISION
 from integritas.cases.settings import CasesSettings
@@ -148,6 +149,19 @@ def load_decisions(session: Session) -> list[ReviewDecision]:
                     reason=o.outcome,
                 )
             )
+    for d, flags in disposed_decisions(session):  # closed cases disposed under retention
+        out.extend(
+            ReviewDecision(
+                rule=str(f["rule"]),
+                rule_version=int(str(f["version"])),
+                received_at=datetime.fromisoformat(str(f["received_at"])),
+                decided_at=d.closed_at,
+                verdict="confirmed" if d.confirms else "dismissed",
+                reason=d.outcome,
+            )
+            for f in flags
+            if f.get("tier", "tertiary") == "tertiary"
+        )
     return out
 
 

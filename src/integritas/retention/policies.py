@@ -109,9 +109,10 @@ def other_policies() -> list[OtherPolicy]:
         ),
         OtherPolicy(
             "closed_cases",
-            "closed cases, their notes and outcomes",
+            "closed cases, their timeline, notes, outcomes and flags",
             f"by outcome: {cases}; otherwise {CLOSED_CASE_DEFAULT_DAYS} days after closing",
-            "counted as due; deleted by the cases package's disposal hook where present",
+            "deleted after a disposal record (outcome, rules, dates; never the person) is "
+            "written; an appeal pending holds the case",
         ),
         OtherPolicy(
             "audit",

@@ -21,6 +21,7 @@ import pyarrow as pa
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
+from integritas.cases.disposal import DueCase, dispose_cases, due_cases
 from integritas.retention.curated import CuratedPlan, dispose_batch, plan_curated
 from integritas.retention.derived import CUTOFF_SCHEMA, DerivedCounts, cascade
 from integritas.retention.policies import (
@@ -98,26 +99,14 @@ def _dismissed(session: Session | None, today: date) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _closed_cases_due(session: Session | None, today: date) -> dict[str, int]:
-    """Closed cases past their outcome's retention, counted per outcome."""
-    if not {"cases", "case_outcomes"} <= _tables(session):
-        return {}
+def _closed_cases_due(session: Session | None, today: date) -> list[DueCase]:
+    """Closed cases past their outcome's retention period (since their last activity)."""
+    if not {"cases", "case_outcomes", "case_disposals"} <= _tables(session):
+        return []
     assert session is not None
-    rows = session.execute(
-        text(
-            "SELECT c.id, o.outcome, o.decided_at FROM cases c JOIN case_outcomes o "
-            "ON o.case_id = c.id WHERE c.status <> 'open' ORDER BY o.decided_at"
-        )
-    ).all()
-    latest: dict[int, tuple[str, datetime]] = {}
-    for case_id, outcome, decided in rows:
-        latest[int(case_id)] = (str(outcome), decided)
-    due: dict[str, int] = {}
-    for outcome, decided in latest.values():
-        days = CLOSED_CASE_DAYS.get(outcome, CLOSED_CASE_DEFAULT_DAYS)
-        if decided is not None and decided.date() < today - timedelta(days=days):
-            due[outcome] = due.get(outcome, 0) + 1
-    return due
+    return due_cases(
+        session, today, lambda outcome: CLOSED_CASE_DAYS.get(outcome, CLOSED_CASE_DEFAULT_DAYS)
+    )
 
 
 def _audit_due(session: Session | None, today: date) -> int:
@@ -195,6 +184,8 @@ def apply(
             schema=CUTOFF_SCHEMA,
         )
         dismissed = _dismissed(session, today)
+        closed = _closed_cases_due(session, today)
+        case_flags = [f for c in closed for f in c.flag_ids]
         people = _gone_people(ws, plan, con)
         derived = cascade(
             ws,
@@ -202,15 +193,11 @@ def apply(
             plan.expired_rows(),
             batch_cutoffs=cutoffs,
             gone_people=people,
-            extra_flag_ids=dismissed,
+            extra_flag_ids=dismissed + case_flags,
             write=False,
         )
-        _derived_items(cert, derived, dismissed)
-        for outcome, n in sorted(_closed_cases_due(session, today).items()):
-            days = CLOSED_CASE_DAYS.get(outcome, CLOSED_CASE_DEFAULT_DAYS)
-            cert.items.append(
-                Item(f"closed cases ({outcome})", n, f"closed more than {days} days ago", "due")
-            )
+        _derived_items(cert, derived, dismissed, bool(case_flags))
+        _case_items(cert, closed)
         if n_audit := _audit_due(session, today):
             cert.items.append(
                 Item(
@@ -234,9 +221,12 @@ def apply(
             plan.expired_rows(),
             batch_cutoffs=cutoffs,
             gone_people=people,
-            extra_flag_ids=dismissed,
+            extra_flag_ids=dismissed + case_flags,
             write=True,
         )
+        if closed:
+            assert session is not None
+            dispose_cases(session, closed, cert.certificate_id)
         _dispose_store(session, sorted(set(final.flag_ids) | set(dismissed)))
     finally:
         con.close()
@@ -245,12 +235,16 @@ def apply(
     return cert
 
 
-def _derived_items(cert: Certificate, d: DerivedCounts, dismissed: list[str]) -> None:
+def _derived_items(
+    cert: Certificate, d: DerivedCounts, dismissed: list[str], case_flags: bool
+) -> None:
     for what, n in d.as_items().items():
         if n:
             why = "derived from disposed rows (lineage)"
             if what == "flags" and dismissed:
                 why += f", or dismissed more than {DISMISSED_FLAG_DAYS} days ago"
+            if what == "flags" and case_flags:
+                why += ", or held by a closed case past its retention period"
             cert.items.append(Item(what, n, why))
     if dismissed:
         cert.items.append(
@@ -258,6 +252,23 @@ def _derived_items(cert: Certificate, d: DerivedCounts, dismissed: list[str]) ->
                 "dismissed flags in the review queue",
                 len(dismissed),
                 f"dismissed more than {DISMISSED_FLAG_DAYS} days ago",
+            )
+        )
+
+
+def _case_items(cert: Certificate, closed: list[DueCase]) -> None:
+    """One line per outcome: the case records (timeline, notes, outcomes, flags) go with it."""
+    by_outcome: dict[str, list[DueCase]] = {}
+    for c in closed:
+        by_outcome.setdefault(c.outcome, []).append(c)
+    for outcome, cases in sorted(by_outcome.items()):
+        days = cases[0].retention_days
+        cert.items.append(
+            Item(
+                f"closed cases ({outcome}) with their timeline, notes, outcomes and flags",
+                len(cases),
+                f"closed more than {days} days ago; a disposal record without the person "
+                "is kept for rule precision",
             )
         )
 
