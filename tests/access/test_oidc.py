@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 import urllib.parse
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -33,86 +32,25 @@ from integritas.access.oidc import (
     verify_id_token,
 )
 from integritas.access.settings import OIDCSettings
+from integritas.access.testing import SigningKey
 from integritas.access.users import add_user, session_user
 from integritas.audit.models import AuditEvent
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-SHA256_PREFIX = bytes.fromhex("3031300d060960864801650304020105000420")
-
-
-def _probable_prime(bits: int, rng: random.Random) -> int:
-    small = [p for p in range(3, 2000, 2) if all(p % q for q in range(3, int(p**0.5) + 1, 2))]
-    while True:
-        n = rng.getrandbits(bits) | (1 << (bits - 1)) | (1 << (bits - 2)) | 1
-        if any(n % p == 0 for p in small):
-            continue
-        d, r = n - 1, 0
-        while d % 2 == 0:
-            d, r = d // 2, r + 1
-        for _ in range(24):
-            x = pow(rng.randrange(2, n - 2), d, n)
-            if x in (1, n - 1):
-                continue
-            for _ in range(r - 1):
-                x = pow(x, 2, n)
-                if x == n - 1:
-                    break
-            else:
-                break
-        else:
-            return n
-
-
-class Provider:
-    """A test identity provider: an RSA key pair and a signer."""
-
-    def __init__(self, kid: str, seed: int, bits: int = 2048) -> None:
-        rng = random.Random(seed)
-        e = 65537
-        while True:
-            p, q = _probable_prime(bits // 2, rng), _probable_prime(bits // 2, rng)
-            phi = (p - 1) * (q - 1)
-            if p != q and phi % e:
-                break
-        self.kid, self.n, self.e, self.d = kid, p * q, e, pow(e, -1, phi)
-
-    def jwk(self) -> dict[str, str]:
-        k = (self.n.bit_length() + 7) // 8
-        return {
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": self.kid,
-            "n": b64url_encode(self.n.to_bytes(k, "big")),
-            "e": b64url_encode(self.e.to_bytes(3, "big")),
-        }
-
-    def sign(self, claims: dict[str, Any], header: dict[str, Any] | None = None) -> str:
-        head = header or {"alg": "RS256", "typ": "JWT", "kid": self.kid}
-        signing_input = (
-            b64url_encode(json.dumps(head).encode())
-            + "."
-            + b64url_encode(json.dumps(claims).encode())
-        )
-        k = (self.n.bit_length() + 7) // 8
-        t = SHA256_PREFIX + hashlib.sha256(signing_input.encode()).digest()
-        em = b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
-        sig = pow(int.from_bytes(em, "big"), self.d, self.n).to_bytes(k, "big")
-        return signing_input + "." + b64url_encode(sig)
 
 
 @pytest.fixture(scope="module")
-def idp() -> Provider:
-    return Provider("key-1", seed=1)
+def idp() -> SigningKey:
+    return SigningKey("key-1", seed=1)
 
 
 @pytest.fixture(scope="module")
-def other_idp() -> Provider:
-    return Provider("key-1", seed=2)  # same kid, different key: a forger
+def other_idp() -> SigningKey:
+    return SigningKey("key-1", seed=2)  # same kid, different key: a forger
 
 
 @pytest.fixture
-def cfg(idp: Provider, tmp_path: Path) -> OIDCSettings:
+def cfg(idp: SigningKey, tmp_path: Path) -> OIDCSettings:
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": [{"kty": "EC", "kid": "ignored"}, idp.jwk()]}))
     return OIDCSettings(
@@ -171,7 +109,7 @@ def test_state_must_match() -> None:
             check_state("abc", bad)
 
 
-def test_valid_token_verifies(cfg: OIDCSettings, idp: Provider) -> None:
+def test_valid_token_verifies(cfg: OIDCSettings, idp: SigningKey) -> None:
     keys = load_jwks(cfg.jwks_file)  # type: ignore[arg-type]
     assert list(keys) == ["key-1"] and keys["key-1"].bits == 2048
     got = verify_id_token(idp.sign(claims(cfg, "n1")), cfg=cfg, keys=keys, nonce="n1", now=NOW)
@@ -193,7 +131,7 @@ BAD_CLAIMS: list[tuple[dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("override", "reason"), BAD_CLAIMS)
 def test_bad_claims_are_refused(
-    cfg: OIDCSettings, idp: Provider, override: dict[str, Any], reason: str
+    cfg: OIDCSettings, idp: SigningKey, override: dict[str, Any], reason: str
 ) -> None:
     keys = load_jwks(cfg.jwks_file)  # type: ignore[arg-type]
     token = idp.sign(claims(cfg, "n1", **override))
@@ -228,7 +166,7 @@ def _alg_hs256(token: str) -> str:
     ],
 )
 def test_forged_tokens_are_refused(
-    cfg: OIDCSettings, idp: Provider, mangle: Callable[[str], str], reason: str
+    cfg: OIDCSettings, idp: SigningKey, mangle: Callable[[str], str], reason: str
 ) -> None:
     keys = load_jwks(cfg.jwks_file)  # type: ignore[arg-type]
     with pytest.raises(TokenInvalid, match=reason):
@@ -236,7 +174,7 @@ def test_forged_tokens_are_refused(
 
 
 def test_token_from_another_key_is_refused(
-    cfg: OIDCSettings, other_idp: Provider, idp: Provider
+    cfg: OIDCSettings, other_idp: SigningKey, idp: SigningKey
 ) -> None:
     keys = load_jwks(cfg.jwks_file)  # type: ignore[arg-type]
     with pytest.raises(TokenInvalid, match="signature does not verify"):
@@ -274,7 +212,7 @@ def test_jwks_file_problems_are_named(tmp_path: Path) -> None:
 
 
 def _flow(
-    sessions: sessionmaker[Session], cfg: OIDCSettings, idp: Provider, **claim_over: Any
+    sessions: sessionmaker[Session], cfg: OIDCSettings, idp: SigningKey, **claim_over: Any
 ) -> tuple[AuthRequest, Callable[[str, dict[str, str]], dict[str, Any]], list[dict[str, str]]]:
     req = begin_login(cfg)
     seen: list[dict[str, str]] = []
@@ -288,7 +226,7 @@ def _flow(
 
 
 def test_complete_login_opens_a_session_for_the_linked_account(
-    sessions: sessionmaker[Session], cfg: OIDCSettings, idp: Provider
+    sessions: sessionmaker[Session], cfg: OIDCSettings, idp: SigningKey
 ) -> None:
     with sessions.begin() as s:
         add_user(s, username="rev", role="analyst", password=None, oidc_subject="sub-123")
@@ -323,7 +261,7 @@ def test_complete_login_opens_a_session_for_the_linked_account(
     ],
 )
 def test_refused_sign_ins_are_audited(
-    sessions: sessionmaker[Session], cfg: OIDCSettings, idp: Provider, case: str, reason: str
+    sessions: sessionmaker[Session], cfg: OIDCSettings, idp: SigningKey, case: str, reason: str
 ) -> None:
     from integritas.access.users import disable_user
 

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +37,12 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def server(web_app: FastAPI) -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI, port: int) -> Iterator[str]:
+    """uvicorn on loopback in a thread, for as long as the block runs."""
     import uvicorn
 
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="error"))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -52,6 +53,12 @@ def server(web_app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server(web_app: FastAPI) -> Iterator[str]:
+    with serving(web_app, _free_port()) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -347,3 +354,36 @@ def test_demo_workspace_screenshots(browser: Any) -> None:
     finally:
         srv.should_exit = True
         thread.join(timeout=5)
+
+
+def test_single_sign_on_in_a_real_browser(
+    browser: Any, web_ws: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Password-less sign-in through a provider on another site (localhost vs 127.0.0.1):
+    the provider's cross-site redirect lands on the callback, and the session then reaches
+    the page the user asked for."""
+    from integritas.access.testing import LocalIdP, SigningKey
+    from integritas.access.users import add_user
+    from integritas.settings import WebSettings
+    from integritas.store.session import workspace_sessions
+    from integritas.web.app import create_app
+
+    with workspace_sessions(web_ws).begin() as s:
+        add_user(s, username="sso-browser", role="analyst", password=None, oidc_subject="sub-b")
+    port = _free_port()
+    key = SigningKey("b-1", seed=12)
+    with LocalIdP(key, client_id="integritas", subject="sub-b", host="localhost") as idp:
+        cfg = idp.settings(
+            f"http://127.0.0.1:{port}/login/oidc/callback",
+            tmp_path_factory.mktemp("oidc-browser") / "jwks.json",
+        )
+        app = create_app(web_ws, WebSettings(secure_cookies=False), oidc=cfg)
+        with serving(app, port) as url:
+            context = browser.new_context(base_url=url)
+            page = context.new_page()
+            page.goto("/login?next=/triage")
+            page.click("#oidc-login")
+            page.wait_for_url(f"{url}/triage")
+            assert "sso-browser" in page.content()
+            assert page.locator("h1").first.inner_text() == "Triage queue"
+            context.close()

@@ -39,7 +39,13 @@ after repeated failed sign-ins (`INTEGRITAS_ACCESS_MAX_FAILED_LOGINS`, default 5
 provider's issuer, endpoints, client id and a JWKS file of its signing keys
 (`INTEGRITAS_OIDC_JWKS_FILE`; ID tokens are verified offline: RS256 only, issuer, audience,
 expiry, issue time, nonce). Only a subject linked to an active account may sign in
-(`integritas users add NAME --role ROLE --oidc-subject SUB`).
+(`integritas users add NAME --role ROLE --oidc-subject SUB`). The sign-in page then offers
+"Sign in with your organisation account" (`/login/oidc`); the provider returns to
+`/login/oidc/callback` (register that URL as `INTEGRITAS_OIDC_REDIRECT_URI`). The flow's
+state, nonce and PKCE verifier wait in a signed, HttpOnly cookie for at most 10 minutes; a
+code is used once; every refusal (state mismatch, provider error, bad token, unlinked subject)
+is an `auth.login_failed` audit event. `integritas.access.testing.LocalIdP` is a local
+provider over loopback HTTP for tests and trials.
 """
 
 

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
@@ -137,11 +138,21 @@ def token_form(cfg: OIDCSettings, *, code: str, code_verifier: str) -> dict[str,
     return form
 
 
-def _urllib_post(url: str, form: dict[str, str]) -> dict[str, Any]:  # pragma: no cover - network
+def _urllib_post(url: str, form: dict[str, str]) -> dict[str, Any]:
+    """POST the form; a provider's error answer (4xx with a JSON body) is returned, not raised."""
     body = urllib.parse.urlencode(form).encode()
     req = urllib.request.Request(url, data=body, headers={"Accept": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as resp:
-        data = json.loads(resp.read())
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        if not 400 <= exc.code < 500:
+            raise
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return {"error": "the token endpoint did not answer with JSON"}
     return data if isinstance(data, dict) else {}
 
 
@@ -243,6 +254,8 @@ def complete_login(
         )
     except OSError as exc:
         raise fail(f"token endpoint unreachable ({type(exc).__name__})") from None
+    if "error" in response:
+        raise fail(f"the provider refused the code ({str(response['error'])[:100]})")
     token = response.get("id_token")
     if not isinstance(token, str):
         raise fail("token response has no id_token")

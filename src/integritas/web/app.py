@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from integritas.access.authz import PermissionDenied
-from integritas.access.settings import AccessSettings
+from integritas.access.settings import AccessSettings, OIDCSettings
 from integritas.settings import EngineSettings, WebSettings, Workspace
 from integritas.web import auth
+from integritas.web import oidc as oidc_routes
 from integritas.web.deps import (
     AppState,
     CsrfRejected,
@@ -170,6 +171,7 @@ def create_app(
     *,
     sessions: sessionmaker[Session] | None = None,
     access: AccessSettings | None = None,
+    oidc: OIDCSettings | None = None,
     login_attempts_per_minute: int = 10,
 ) -> FastAPI:
     """The observatory app for one workspace. Refuses an unmigrated store (StoreNotMigrated)."""
@@ -194,12 +196,14 @@ def create_app(
         templates=_templates(template_dirs),
         login_limiter=RateLimiter(login_attempts_per_minute, 60.0),
         access=access or AccessSettings(),
+        oidc=oidc or OIDCSettings(),
         small_cell_k=EngineSettings().small_cell_k,
     )
     app.add_middleware(SecurityMiddleware, secure_cookies=cfg.secure_cookies)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _install_handlers(app)
     app.include_router(auth.router)
+    app.include_router(oidc_routes.router)
     nav: list[NavItem] = []
     for module in modules:
         app.include_router(module.router)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from integritas.access.models import User
 from integritas.access.users import LoginFailed, login, revoke_session
-from integritas.web.deps import app_state, current_user, db, optional_user, render
+from integritas.web.deps import AppState, app_state, current_user, db, optional_user, render
 from integritas.web.security import SESSION_COOKIE
 
 router = APIRouter(include_in_schema=False)
@@ -28,6 +28,27 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def login_page(request: Request, next: str, message: str, status_code: int = 200) -> Response:
+    """The sign-in form (with the single sign-on button when OIDC is enabled)."""
+    return render(
+        request,
+        "login.html",
+        {"next": safe_next(next), "message": message, "oidc": app_state(request).oidc.enabled},
+        status_code=status_code,
+    )
+
+
+def set_session_cookie(response: Response, state: AppState, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        path="/",
+        httponly=True,
+        secure=state.settings.secure_cookies,
+        samesite="strict",
+    )
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
     request: Request,
@@ -38,7 +59,7 @@ def login_form(
     if user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     message = "Your session has expired. Please sign in again." if expired else ""
-    response = render(request, "login.html", {"next": safe_next(next), "message": message})
+    response = login_page(request, next, message)
     if expired:
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -59,12 +80,7 @@ def login_submit(
             state.login_limiter.retry_after(key),
             state.login_limiter.retry_after(f"user:{username}"),
         )
-        response = render(
-            request,
-            "login.html",
-            {"next": safe_next(next), "message": f"Too many attempts. Try again in {wait} s."},
-            status_code=429,
-        )
+        response = login_page(request, next, f"Too many attempts. Try again in {wait} s.", 429)
         response.headers["Retry-After"] = str(wait)
         return response
     try:
@@ -72,21 +88,9 @@ def login_submit(
     except LoginFailed:
         # The failure (and any lockout) is audited by access.users; commit it with the refusal.
         session.commit()
-        return render(
-            request,
-            "login.html",
-            {"next": safe_next(next), "message": "Sign-in failed. Check your details."},
-            status_code=401,
-        )
+        return login_page(request, next, "Sign-in failed. Check your details.", 401)
     done = RedirectResponse(safe_next(next), status_code=303)
-    done.set_cookie(
-        SESSION_COOKIE,
-        new.token,
-        path="/",
-        httponly=True,
-        secure=state.settings.secure_cookies,
-        samesite="strict",
-    )
+    set_session_cookie(done, state, new.token)
     return done
 
 

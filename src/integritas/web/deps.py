@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from integritas.access.authz import Decision, PermissionDenied, authorize
 from integritas.access.models import User
+from integritas.access.oidc import TokenPoster
 from integritas.access.roles import roles
-from integritas.access.settings import AccessSettings
+from integritas.access.settings import AccessSettings, OIDCSettings
 from integritas.access.users import session_user
 from integritas.settings import WebSettings, Workspace
 from integritas.web.security import (
@@ -46,6 +47,9 @@ class AppState:
     templates: Jinja2Templates
     login_limiter: RateLimiter
     access: AccessSettings = field(default_factory=AccessSettings)
+    oidc: OIDCSettings = field(default_factory=lambda: OIDCSettings(enabled=False))
+    # The OIDC token-endpoint call; None means HTTPS via urllib (access.oidc).
+    oidc_post: TokenPoster | None = None
     nav: list[NavItem] = field(default_factory=list)
     small_cell_k: int = 10
     # Per-process memo for pages (e.g. the last audit-chain verification); not shared state.
