@@ -46,6 +46,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "integritas.web.routes.home",
     "integritas.web.routes.health",
     "integritas.web.routes.triage",
+    "integritas.web.routes.linkage",
     "integritas.web.routes.cases",
     "integritas.web.routes.registers",
     "integritas.web.routes.governance",
