@@ -47,6 +47,8 @@ class UserView(BaseModel):
     person_id: str | None
     active: bool
     locked: bool
+    password: bool = False  # may sign in with a password
+    sso: bool = False  # linked to an OIDC subject
 
 
 class NewSession(BaseModel):
@@ -153,6 +155,8 @@ def list_users(session: Session) -> list[UserView]:
             person_id=u.person_id,
             active=u.active,
             locked=bool(u.locked_until and u.locked_until > now),
+            password=u.password_hash is not None,
+            sso=u.oidc_subject is not None,
         )
         for u in session.scalars(select(User).order_by(User.username))
     ]

@@ -52,6 +52,7 @@ ROUTE_MODULES: tuple[str, ...] = (
     "integritas.web.routes.governance",
     "integritas.web.routes.oversight",
     "integritas.web.routes.mydata",
+    "integritas.web.routes.admin",
 )
 
 # Routers that feature packages ship themselves: (module, attribute).
