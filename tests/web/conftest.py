@@ -250,6 +250,12 @@ def signed_in(web_app: FastAPI, passwords: dict[str, str]) -> Iterator[Callable[
         c.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="session")
+def csrf() -> Callable[[str], str]:
+    """The CSRF token of a page's forms."""
+    return _csrf
+
+
 def _csrf(html: str) -> str:
     import re
 

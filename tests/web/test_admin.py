@@ -11,12 +11,6 @@ from sqlalchemy import select
 from integritas.settings import Workspace
 
 
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert m, "page has no CSRF token"
-    return m.group(1)
-
-
 def _audit(ws: Workspace, action: str) -> list[str]:
     from integritas.audit.models import AuditEvent
     from integritas.store.session import workspace_sessions
@@ -26,7 +20,7 @@ def _audit(ws: Workspace, action: str) -> list[str]:
 
 
 def test_administrator_adds_and_disables_an_account(
-    signed_in: Callable[[str], TestClient], web_ws: Workspace
+    signed_in: Callable[[str], TestClient], web_ws: Workspace, csrf: Callable[[str], str]
 ) -> None:
     admin = signed_in("demo-administrator")
     page = admin.get("/admin/users")
@@ -34,7 +28,7 @@ def test_administrator_adds_and_disables_an_account(
     assert 'data-user="demo-analyst"' in page.text
     # the administrator never sees whose account is whose: no pseudonym on the page
     assert "P-" not in re.sub(r'name="csrf_token" value="[0-9a-f]+"', "", page.text)
-    token = _csrf(page.text)
+    token = csrf(page.text)
     bad = admin.post(
         "/admin/users",
         data={"username": "new-reviewer", "role": "no-such-role", "password": "short",
@@ -63,21 +57,23 @@ def test_administrator_adds_and_disables_an_account(
 
 
 def test_administrator_cannot_disable_themselves_or_a_stranger(
-    signed_in: Callable[[str], TestClient],
+    signed_in: Callable[[str], TestClient], csrf: Callable[[str], str]
 ) -> None:
     admin = signed_in("demo-administrator")
-    token = _csrf(admin.get("/admin/users").text)
+    token = csrf(admin.get("/admin/users").text)
     me = admin.post("/admin/users/demo-administrator/disable", data={"csrf_token": token})
     assert me.status_code == 400 and "your own account" in me.text
     nobody = admin.post("/admin/users/nobody-at-all/disable", data={"csrf_token": token})
     assert nobody.status_code == 404 and "no user" in nobody.text
 
 
-def test_other_roles_are_refused(signed_in: Callable[[str], TestClient]) -> None:
+def test_other_roles_are_refused(
+    signed_in: Callable[[str], TestClient], csrf: Callable[[str], str]
+) -> None:
     for name in ("demo-analyst", "demo-dpo", "demo-staff"):
         c = signed_in(name)
         assert c.get("/admin/users").status_code == 403
-        token = _csrf(c.get("/").text)
+        token = csrf(c.get("/").text)
         refused = c.post(
             "/admin/users",
             data={"username": "sneaky", "role": "administrator", "password": "x" * 20,

@@ -25,16 +25,13 @@ class Linked:
     ws: Workspace
     passwords: dict[str, str]
     client: Callable[[str], TestClient]
-
-
-def _csrf(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([0-9a-f]+)"', html)
-    assert m, "page has no CSRF token"
-    return m.group(1)
+    csrf: Callable[[str], str]
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
+def linked(
+    tmp_path_factory: pytest.TempPathFactory, csrf: Callable[[str], str]
+) -> Iterator[Linked]:
     from integritas.demo.logins import ensure_logins
     from integritas.ingest.service import ingest_path
     from integritas.linkage.engine import run_linkage
@@ -63,7 +60,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
         c = TestClient(app, base_url="http://127.0.0.1")
         c.__enter__()
         opened.append(c)
-        token = _csrf(c.get("/login").text)
+        token = csrf(c.get("/login").text)
         r = c.post(
             "/login",
             data={"username": username, "password": passwords[username], "csrf_token": token},
@@ -72,7 +69,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Linked]:
         assert r.status_code == 303
         return c
 
-    yield Linked(ws, passwords, client)
+    yield Linked(ws, passwords, client, csrf)
     for c in opened:
         c.__exit__(None, None, None)
     users._hasher = saved
@@ -128,7 +125,7 @@ def test_a_decision_needs_a_reason_then_is_recorded(linked: Linked) -> None:
     form = c.get(f"/linkage/{cid}").text
     refused = c.post(
         f"/linkage/{cid}/decide",
-        data={"decision": "accepted", "reason": "  ", "csrf_token": _csrf(form)},
+        data={"decision": "accepted", "reason": "  ", "csrf_token": linked.csrf(form)},
     )
     assert refused.status_code == 400 and "a reason is required" in refused.text
     assert cid in _queue_ids(c.get("/linkage").text)  # nothing recorded
@@ -137,7 +134,7 @@ def test_a_decision_needs_a_reason_then_is_recorded(linked: Linked) -> None:
         data={
             "decision": "accepted",
             "reason": "same date of birth and postcode",
-            "csrf_token": _csrf(form),
+            "csrf_token": linked.csrf(form),
         },
         follow_redirects=False,
     )
@@ -154,7 +151,7 @@ def test_api_and_permissions(linked: Linked) -> None:
     body = analyst.get("/api/linkage/queue").json()
     assert body["total"] == len(body["pairs"]) or body["total"] > 50
     cid = body["pairs"][0]["candidate_id"]
-    token = _csrf(analyst.get("/linkage").text)
+    token = linked.csrf(analyst.get("/linkage").text)
     assert analyst.post(f"/api/linkage/{cid}/decision", json={}).status_code in (403, 422)
     r = analyst.post(
         f"/api/linkage/{cid}/decision",

@@ -91,15 +91,7 @@ def _history(session: Session, candidate_id: str) -> list[DecisionView]:
         .where(ReviewDecision.candidate_id == candidate_id)
         .order_by(ReviewDecision.decided_at, ReviewDecision.id)
     )
-    return [
-        DecisionView(
-            decision=r.decision,
-            reason=r.reason,
-            reviewer=r.reviewer,
-            decided_at=r.decided_at.strftime("%Y-%m-%d %H:%M"),
-        )
-        for r in rows
-    ]
+    return [decision_view(r) for r in rows]
 
 
 @router.get("/linkage", response_class=HTMLResponse)
@@ -160,6 +152,31 @@ def pair_page(
     return _pair_page(request, session, _candidate(request, session, user, candidate_id))
 
 
+def _decide(
+    request: Request, session: Session, user: User, candidate_id: str, decision: str, reason: str
+) -> ReviewDecision:
+    """The permission check, then ``linkage.review.decide`` (raises ReviewError)."""
+    check(session, user, LINKAGE_REVIEW.name)
+    return decide(
+        app_state(request).ws,
+        session=session,
+        candidate_id=candidate_id,
+        decision=decision,
+        reason=reason,
+        actor=user.username,
+        role=user.role,
+    )
+
+
+def decision_view(r: ReviewDecision) -> DecisionView:
+    return DecisionView(
+        decision=r.decision,
+        reason=r.reason,
+        reviewer=r.reviewer,
+        decided_at=r.decided_at.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
 @router.post("/linkage/{candidate_id}/decide")
 def decide_form(
     request: Request,
@@ -169,17 +186,8 @@ def decide_form(
     session: Session = Depends(db),
     user: User = Depends(current_user),
 ) -> Response:
-    check(session, user, LINKAGE_REVIEW.name)
     try:
-        decide(
-            app_state(request).ws,
-            session=session,
-            candidate_id=candidate_id,
-            decision=decision,
-            reason=reason,
-            actor=user.username,
-            role=user.role,
-        )
+        _decide(request, session, user, candidate_id, decision, reason)
     except ReviewError as exc:
         try:
             cand = get_candidate(app_state(request).ws, candidate_id)
@@ -221,22 +229,8 @@ def decide_api(
     session: Session = Depends(db),
     user: User = Depends(current_user),
 ) -> DecisionView:
-    check(session, user, LINKAGE_REVIEW.name)
     try:
-        row = decide(
-            app_state(request).ws,
-            session=session,
-            candidate_id=candidate_id,
-            decision=body.decision,
-            reason=body.reason,
-            actor=user.username,
-            role=user.role,
-        )
+        row = _decide(request, session, user, candidate_id, body.decision, body.reason)
     except ReviewError as exc:
         raise HTTPException(400, "; ".join(exc.problems)) from None
-    return DecisionView(
-        decision=row.decision,
-        reason=row.reason,
-        reviewer=row.reviewer,
-        decided_at=row.decided_at.strftime("%Y-%m-%d %H:%M"),
-    )
+    return decision_view(row)
