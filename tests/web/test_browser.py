@@ -319,29 +319,23 @@ def test_demo_workspace_screenshots(browser: Any) -> None:
     home = os.environ.get("INTEGRITAS_DEMO_HOME")
     if not home:
         pytest.skip("INTEGRITAS_DEMO_HOME not set")
-    import uvicorn
-
     from integritas.settings import WebSettings, Workspace
     from integritas.web.app import create_app
 
     ws = Workspace.from_settings(Path(home))
     logins = json.loads((ws.home / "demo-logins.json").read_text())
     app = create_app(ws, WebSettings(secure_cookies=False))
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-    try:
-        ctx = browser.new_context(
-            base_url=f"http://127.0.0.1:{port}", viewport={"width": 1400, "height": 1000}
-        )
+    with serving(app, _free_port()) as url:
+        ctx = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1000})
         page = ctx.new_page()
-        page.goto("/login")
-        page.fill("input[name=username]", "demo-analyst")
-        page.fill("input[name=password]", logins["demo-analyst"])
-        page.click("button[type=submit]")
+
+        def sign_in(username: str) -> None:
+            page.goto("/login")
+            page.fill("input[name=username]", username)
+            page.fill("input[name=password]", logins[username])
+            page.click("button[type=submit]")
+
+        sign_in("demo-analyst")
         page.goto("/health")
         assert page.locator("svg.heatmap").count() == 1
         shot(page, "demo-organisation-health", full=False)
@@ -350,10 +344,18 @@ def test_demo_workspace_screenshots(browser: Any) -> None:
         shot(page, "demo-unit-trends", full=False)
         page.goto("/triage")
         shot(page, "demo-triage", full=False)
+        page.goto("/linkage")
+        shot(page, "demo-linkage-queue", full=False)
+        first = page.locator("#linkage-queue tbody a").first
+        if first.count():
+            first.click()
+            assert page.locator("figure.waterfall svg").count() == 1
+            shot(page, "demo-linkage-pair", full=False)
+        page.click("text=Sign out")
+        sign_in("demo-administrator")
+        page.goto("/admin/users")
+        shot(page, "demo-accounts", full=False)
         ctx.close()
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=5)
 
 
 def test_single_sign_on_in_a_real_browser(
