@@ -3,7 +3,9 @@
     .venv/bin/python bench/ingest.py             # 10M rows (several minutes, ~1.5 GB disk)
     .venv/bin/python bench/ingest.py --rows 200000
 
-Each measurement runs in its own child process so that peak RSS is its own.
+Each measurement runs in its own child process so that peak RSS is its own. The ratio is of
+wall-clock seconds; CPU seconds (all threads) are printed too, because on a shared machine the
+wall clock of a parallel read swings with the load while the CPU it spends does not.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path]:
     csv = folder / "badge_access.csv"
     pq = folder / "badge_access.parquet"
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         f"""
         CREATE TABLE g AS SELECT
@@ -47,6 +50,7 @@ def _plain(path: str) -> int:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     reader = "read_csv" if path.endswith(".csv") else "read_parquet"
     con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}('{path}')")
     row = con.execute("SELECT count(*) FROM t").fetchone()
@@ -64,14 +68,19 @@ def _ingest(path: str, home: str) -> int:
     return r.rows_loaded
 
 
+def _cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_SELF)
+    return use.ru_utime + use.ru_stime
+
+
 def _child(q: mp.Queue, fn: Callable[..., int], args: tuple[str, ...]) -> None:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu()
     n = fn(*args)
-    secs = time.perf_counter() - t0
-    q.put((n, secs, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    secs, cpu = time.perf_counter() - t0, _cpu() - c0
+    q.put((n, secs, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
-def measure(fn: Callable[..., int], *args: str) -> tuple[int, float, float]:
+def measure(fn: Callable[..., int], *args: str) -> tuple[int, float, float, float]:
     ctx = mp.get_context("fork")
     q: mp.Queue = ctx.Queue()
     p = ctx.Process(target=_child, args=(q, fn, args))
@@ -93,13 +102,24 @@ def main() -> None:
             f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s "
             f"(csv {csv.stat().st_size / 1e6:.0f} MB, parquet {pq.stat().st_size / 1e6:.0f} MB)"
         )
-        print(f"{'what':<28}{'rows':>12}{'seconds':>10}{'rows/s':>14}{'peak RSS MB':>13}")
+        head = (
+            f"{'what':<28}{'rows':>12}{'seconds':>10}{'rows/s':>14}{'cpu s':>8}{'peak RSS MB':>13}"
+        )
+        print(head)
         for label, path in (("CSV", csv), ("Parquet", pq)):
-            n0, s0, m0 = measure(_plain, str(path))
-            n1, s1, m1 = measure(_ingest, str(path), str(folder / f"home-{label}"))
-            print(f"{'plain duckdb ' + label:<28}{n0:>12,}{s0:>10.2f}{n0 / s0:>14,.0f}{m0:>13.0f}")
-            print(f"{'ingest_path ' + label:<28}{n1:>12,}{s1:>10.2f}{n1 / s1:>14,.0f}{m1:>13.0f}")
-            print(f"{'ratio ' + label + ' (ingest/plain)':<28}{'':>12}{s1 / s0:>10.2f}x")
+            n0, s0, c0, m0 = measure(_plain, str(path))
+            n1, s1, c1, m1 = measure(_ingest, str(path), str(folder / f"home-{label}"))
+            for what, n, s, c, m in (
+                ("plain duckdb", n0, s0, c0, m0),
+                ("ingest_path", n1, s1, c1, m1),
+            ):
+                print(
+                    f"{what + ' ' + label:<28}{n:>12,}{s:>10.2f}{n / s:>14,.0f}{c:>8.2f}{m:>13.0f}"
+                )
+            print(
+                f"{'ratio ' + label + ' (ingest/plain)':<28}{'':>12}{s1 / s0:>10.2f}x"
+                f"{'':>14}{c1 / c0:>7.2f}x"
+            )
 
 
 if __name__ == "__main__":

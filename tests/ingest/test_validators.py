@@ -51,6 +51,16 @@ TRICKY = [
     '"',
     "é ",
     "PC",
+    # edges of the trim fast path: first byte, last byte, non-ASCII inside or at the ends
+    "!",
+    "~x",
+    "\x7fx",
+    "\tofficer",
+    "officer\t",
+    "x\u00a0",
+    "\u2003x",
+    "ofé",
+    "x y",
 ]
 cell = st.one_of(st.sampled_from(TRICKY), st.text(max_size=6))
 FUZZ = settings(
@@ -106,6 +116,23 @@ def test_bad_flag_is_exactly_some_reason(tmp_path: Path, rows: list[list[str]]) 
         + ")"
     ).fetchall()
     assert got == []
+
+
+def test_trim_fast_path_agrees_with_trim() -> None:
+    """Every value the cheap test lets through is one trim() would leave as it is."""
+    from integritas.ingest.validate import _clean
+
+    chars = [chr(c) for c in range(1, 128)]
+    chars += ["\u0085", "\u00a0", "\u1680", "\u202f", "\u205f", "\u3000", "\ufeff", "é"]
+    chars += [chr(c) for c in range(0x2000, 0x200C)]
+    values = [*TRICKY, *(v for c in chars for v in (c, c + "x", "x" + c, "x" + c + "y"))]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[x] for x in values])
+    wrong = con.execute(
+        f"SELECT x FROM t WHERE {_clean('x')} IS DISTINCT FROM NULLIF(trim(x), '')"
+    ).fetchall()
+    assert wrong == []
 
 
 def _float_text(x: float | None) -> str:

@@ -1,8 +1,11 @@
 """One export -> one atomic batch.
 
-Order of work: validate everything in DuckDB, write the quarantine report, decide against the
-tolerance, then write data files under temporary names, rename them, and write the manifest
-last. A batch without a committed manifest is invisible and is cleaned up by the next run.
+Order of work: stage (validate) in DuckDB, pseudonymise each distinct identifier once, write
+the curated file under a temporary name in one pass (the writer counts the rows it kept),
+write the quarantine report of the rest, decide against the tolerance (over it: drop the
+temporary file), then write the vault file, rename the data files into place and write the
+manifest last. A batch without a committed manifest is invisible and is cleaned up by the
+next run.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import datetime as dt
 import os
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -28,15 +32,9 @@ from integritas.ingest.location import (
 from integritas.ingest.mapping import Mapping
 from integritas.ingest.models import BatchResult, BatchStatus, QuarantineRecord
 from integritas.ingest.pseudonyms import Pseudonymiser
+from integritas.ingest.quarantine import IN_ORDER, quarantine_summary, stage_quarantine
 from integritas.ingest.readers import Export, quote_ident, sql_literal
-from integritas.ingest.validate import (
-    Staging,
-    coordinate_fields,
-    e,
-    quarantine_reasons,
-    stage,
-    v,
-)
+from integritas.ingest.validate import Staging, e, stage, unreadable, v
 from integritas.settings import IngestSettings, Workspace
 
 SAMPLE_SIZE = 10
@@ -122,45 +120,75 @@ def _person_relation(source: Source) -> str:
     return f"SELECT s.__rn, m.out AS person_id FROM __staged s JOIN __map{i} m ON m.raw = s.{v(source.person_field or '')}"
 
 
-def _quarantine_table(
-    con: duckdb.DuckDBPyConnection,
-    export: Export,
-    source: Source,
-    mapping: Mapping | None,
-    staging: Staging,
-) -> None:
-    coords = coordinate_fields(source)
-    parts = []
-    for f in source.fields:
-        col = staging.export_columns.get(f.name, f.name)
-        label = f.name if col == f.name else f"{col} -> {f.name}"
-        # Coordinates never leave the door, not even in a rejection report.
-        value = "CAST(NULL AS VARCHAR)" if f.name in coords else "q." + quote_ident(f"f:{f.name}")
-        parts.append(
-            f'SELECT {sql_literal(export.label)} AS file, q.__rn AS "row", '
-            f'{sql_literal(label)} AS "column", {value} AS value, q.{e(f.name)} AS reason '
-            f"FROM __qrows q WHERE q.{e(f.name)} IS NOT NULL"
-        )
-    # Raw text was staged for failing rows only; their reasons are derived from it here.
-    texts = ", ".join(quote_ident(f"f:{f.name}") for f in source.fields)
-    rows = f"(SELECT __rn, {texts} FROM __staged WHERE __rn IN (SELECT __rn FROM __qrns))"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE __qrows AS " + quarantine_reasons(source, mapping, rows)
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE __q AS "
-        + " UNION ALL ".join(parts)
-        + ' ORDER BY "row", "column"'
-    )
+def _files(ws: Workspace, source: Source, batch_id: str) -> tuple[Path, Path]:
+    """The batch's curated and vault data files."""
+    name = f"{batch_id}.parquet"
+    return ws.curated / source.name / name, ws.vault / source.name / name
 
 
-def _copy(con: duckdb.DuckDBPyConnection, sql: str, dest: Path, fmt: str) -> None:
+def _tmp(dest: Path) -> Path:
+    return dest.with_name(f".{dest.name}.tmp")
+
+
+# Parquet writer: give up a column's dictionary once it passes 4,096 distinct values in a row
+# group (DuckDB's default waits for a fifth of the row group, 24,576). Near-unique columns
+# (ids, times, row numbers, the pseudonyms of a large force) never keep one and the wait
+# costs ~15% of the write; codes, sites and units stay dictionary-encoded.
+PARQUET = "FORMAT parquet, DICTIONARY_SIZE_LIMIT 4096"
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection, sql: str, dest: Path, fmt: str, *, one_pass: bool = False
+) -> int:
+    """COPY ``sql`` to ``dest``'s temporary name; the rows written, counted by the writer.
+
+    ``one_pass``: ``sql`` filters on expressions of a view; pushing that filter down would
+    evaluate the whole validation twice (in the filter and again in the projection).
+    """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.tmp")
-    opts = "FORMAT parquet" if fmt == "parquet" else "FORMAT csv, HEADER true"
-    con.execute(f"COPY ({sql}) TO {sql_literal(str(tmp))} ({opts})")
+    opts = PARQUET if fmt == "parquet" else "FORMAT csv, HEADER true"
+    if one_pass:
+        con.execute("SET disabled_optimizers = 'filter_pushdown'")
+    try:
+        row = con.execute(f"COPY ({sql}) TO {sql_literal(str(_tmp(dest)))} ({opts})").fetchone()
+    finally:
+        if one_pass:
+            con.execute("RESET disabled_optimizers")
     _pause()
-    os.replace(tmp, dest)
+    return int(row[0]) if row else 0
+
+
+def _already_ingested(
+    ws: Workspace, export: Export, source: Source, mapping: Mapping | None
+) -> str | None:
+    """The committed batch of an identical export (same bytes, same mapping), if any.
+
+    Only a batch of the same size can match: when there is none, the hash still being
+    computed alongside this ingest is not waited for (it is needed again for the manifest).
+    """
+    map_sha = mapping.sha256 if mapping else None
+    same = [
+        m
+        for m in manifests(ws, source.name)
+        if m.get("mapping_sha256") == map_sha and m.get("file_bytes", export.size) == export.size
+    ]
+    return next((m["batch_id"] for m in same if m.get("file_sha256") == export.sha256), None)
+
+
+@contextmanager
+def _writing(
+    export: Export, mapping: Mapping | None, staging: Staging, *dests: Path
+) -> Iterator[None]:
+    """Drop this batch's temporary files if it fails. Over a view, the export is read only
+    now: a DuckDB error then is the file's (a bad value found late), reported as such."""
+    try:
+        yield
+    except BaseException as exc:
+        for dest in dests:
+            _tmp(dest).unlink(missing_ok=True)
+        if staging.is_view and isinstance(exc, duckdb.Error):
+            raise unreadable(export, mapping, exc) from None
+        raise
 
 
 def ingest_export(
@@ -180,25 +208,57 @@ def ingest_export(
             f"source {source.name!r} is inactive and cannot be ingested: "
             + "; ".join(source.inactive_reasons())
         )
-    map_sha = mapping.sha256 if mapping else None
-    for m in manifests(ws, source.name):
-        if m.get("file_sha256") == export.sha256 and m.get("mapping_sha256") == map_sha:
-            return BatchResult(
-                file=export.label,
-                source=source.name,
-                status=BatchStatus.NO_OP,
-                batch_id=m["batch_id"],
-                message=f"already ingested as batch {m['batch_id']}",
-            )
+    done = _already_ingested(ws, export, source, mapping)
+    if done is not None:
+        return BatchResult(
+            file=export.label,
+            source=source.name,
+            status=BatchStatus.NO_OP,
+            batch_id=done,
+            message=f"already ingested as batch {done}",
+        )
     started = dt.datetime.now(dt.UTC)
     batch_id = new_batch_id(started)
+    located = source.kind is SourceKind.LOCATION
     keep_reasons: tuple[str, ...] = ()
-    if source.kind is SourceKind.LOCATION:
+    if located:
         keep_reasons = (source.person_field or "", source.event_time_field or "")
         # Staged pings hold coordinates and off-duty rows: DuckDB must never spill them to
         # disk (an out-of-memory error is a clear failure; a spill file is a leak).
         con.execute("SET temp_directory = ''")
-    staging = stage(con, export, source, mapping, expr_types=expr_types, keep_reasons=keep_reasons)
+    staging = stage(
+        con,
+        export,
+        source,
+        mapping,
+        expr_types=expr_types,
+        keep_reasons=keep_reasons,
+        materialise=located,
+    )
+    with _writing(export, mapping, staging, *_files(ws, source, batch_id)):
+        return _commit(
+            ws, con, export, source, mapping, staging, batch_id, started, settings, geofences
+        )
+
+
+def _commit(
+    ws: Workspace,
+    con: duckdb.DuckDBPyConnection,
+    export: Export,
+    source: Source,
+    mapping: Mapping | None,
+    staging: Staging,
+    batch_id: str,
+    started: dt.datetime,
+    settings: IngestSettings,
+    geofences: Geofences,
+) -> BatchResult:
+    """Write the batch's files under temporary names, count from the writes, then decide.
+
+    The curated file is written before the quarantine is known: rows are counted once, by
+    the writer, instead of by passes over the export. A batch over the tolerance then drops
+    its temporary files; nothing is renamed into place before the decision.
+    """
     rows_read = _scalar(con, "SELECT count(*) FROM __staged")
     if rows_read == 0:
         # A header-only export is a period with nothing to report, not a broken file.
@@ -226,27 +286,32 @@ def ingest_export(
         keep += " AND s.__rn IN (SELECT __rn FROM __on_duty)"
         # An off-duty ping is never written, not even to quarantine.
         qfilter += f" AND NOT ({known} AND __rn NOT IN (SELECT __rn FROM __on_duty))"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __qrns AS SELECT __rn FROM __staged WHERE {qfilter}")
-    quarantined = _scalar(con, "SELECT count(*) FROM __qrns")
+
+    select, joins = _projection(source, batch_id, geofences)
+    curated, vault = _files(ws, source, batch_id)
+    # Row numbers are columns by now: the writer need not keep rows in order.
+    con.execute("SET preserve_insertion_order = false")
+    rows_loaded = _write(
+        con,
+        f"SELECT {select} FROM __staged s {joins} WHERE {keep}",
+        curated,
+        "parquet",
+        one_pass=staging.is_view,
+    )
+    # Every row read is loaded, quarantined or dropped off duty, exactly one of the three.
+    quarantined = rows_read - rows_loaded - dropped_off_duty
 
     qfile: Path | None = None
     sample: tuple[QuarantineRecord, ...] = ()
     counts: tuple[tuple[str, str, int], ...] = ()
     if quarantined:
-        _quarantine_table(con, export, source, mapping, staging)
+        staged = stage_quarantine(con, export, source, mapping, staging, qfilter)
+        if staged != quarantined:  # the writer's count and the filters disagree: a bug, stop
+            raise RuntimeError(f"{quarantined} rows not loaded but {staged} quarantined")
         qfile = ws.quarantine / f"{batch_id}.csv"
-        _copy(con, "SELECT * FROM __q", qfile, "csv")
-        sample = tuple(
-            QuarantineRecord(str(r[0]), int(r[1]), str(r[2]), r[3], str(r[4]))
-            for r in con.execute(f"SELECT * FROM __q LIMIT {SAMPLE_SIZE}").fetchall()
-        )
-        counts = tuple(
-            (str(r[0]), str(r[1]), int(r[2]))
-            for r in con.execute(
-                'SELECT "column", reason, count(*) FROM __q GROUP BY ALL ORDER BY 3 DESC, 1, 2'
-            ).fetchall()
-        )
-    rows_loaded = rows_read - quarantined - dropped_off_duty
+        _write(con, IN_ORDER, qfile, "csv")
+        os.replace(_tmp(qfile), qfile)
+        sample, counts = quarantine_summary(con, SAMPLE_SIZE)
     common = dict(
         file=export.label,
         source=source.name,
@@ -261,6 +326,7 @@ def ingest_export(
     )
     fraction = quarantined / rows_read
     if fraction > settings.quarantine_tolerance:
+        _tmp(curated).unlink(missing_ok=True)
         return BatchResult(
             status=BatchStatus.REJECTED,
             message=(
@@ -270,27 +336,25 @@ def ingest_export(
             **common,  # type: ignore[arg-type]
         )
 
-    select, joins = _projection(source, batch_id, geofences)
-    curated = ws.curated / source.name / f"{batch_id}.parquet"
-    # Row numbers are columns by now: the writer need not keep rows in order.
-    con.execute("SET preserve_insertion_order = false")
-    _copy(con, f"SELECT {select} FROM __staged s {joins} WHERE {keep}", curated, "parquet")
-    vault_rel: list[str] = []
+    written = [curated]
     vault_fields = source.vault_fields()
     if vault_fields and source.person_field:
         i = next(i for i, f in enumerate(source.fields) if f.name == source.person_field)
         cols = ", ".join(f"s.{v(f.name)} AS {quote_ident(f.name)}" for f in vault_fields)
-        vault = ws.vault / source.name / f"{batch_id}.parquet"
-        _copy(
+        vault.parent.mkdir(parents=True, exist_ok=True)
+        vault.parent.chmod(0o700)  # private before identity data lands in it
+        _write(
             con,
             f"SELECT m.out AS person_id, {cols}, {sql_literal(batch_id)} AS _batch_id, "
             f"CAST(s.__rn AS BIGINT) AS _row_number FROM __staged s "
             f"LEFT JOIN __map{i} m ON m.raw = s.{v(source.person_field)} WHERE {keep}",
             vault,
             "parquet",
+            one_pass=staging.is_view,
         )
-        vault.parent.chmod(0o700)
-        vault_rel.append(str(vault.relative_to(ws.home)))
+        written.append(vault)
+    for dest in written:
+        os.replace(_tmp(dest), dest)
     _pause()
     committed = dt.datetime.now(dt.UTC)
     manifest = {
@@ -298,8 +362,9 @@ def ingest_export(
         "source": source.name,
         "file": export.label,
         "file_sha256": export.sha256,
+        "file_bytes": export.size,
         "mapping": mapping.path.name if mapping and mapping.path else None,
-        "mapping_sha256": map_sha,
+        "mapping_sha256": mapping.sha256 if mapping else None,
         "rows_read": rows_read,
         "rows_loaded": rows_loaded,
         "rows_quarantined": quarantined,
@@ -307,7 +372,7 @@ def ingest_export(
         "columns_dropped": list(staging.columns_dropped),
         "columns_dropped_count": len(staging.columns_dropped),
         "curated_files": [str(curated.relative_to(ws.home))],
-        "vault_files": vault_rel,
+        "vault_files": [str(f.relative_to(ws.home)) for f in written[1:]],
         "quarantine_file": common["quarantine_file"],
         "started_at": started.isoformat(),
         "committed_at": committed.isoformat(),

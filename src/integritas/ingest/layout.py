@@ -38,6 +38,15 @@ def curated_files(ws: Workspace, source: str) -> list[Path]:
     return [f for f in files if f.exists()]
 
 
+def curated_files_by_source(ws: Workspace) -> dict[str, list[Path]]:
+    """``curated_files`` of every source at once (the manifests are read once, not per source)."""
+    files: dict[str, list[Path]] = {}
+    for m in manifests(ws):
+        found = (ws.home / rel for rel in m.get("curated_files", []))
+        files.setdefault(m["source"], []).extend(f for f in found if f.exists())
+    return files
+
+
 def vault_files(ws: Workspace, source: str) -> list[Path]:
     """Parquet files of the identity vault written by committed batches of ``source``."""
     files: list[Path] = []

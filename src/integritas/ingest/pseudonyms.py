@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from integritas.settings import Workspace
 
@@ -70,13 +70,35 @@ class Pseudonymiser:
         16 characters, so one b32encode call over all the prefixes serves every value.
         """
         keys = list(values)
-        key = self._pseudo_key
-        prefixes = b"".join(
-            hmac.digest(key, normalise(v).encode("utf-8"), "sha256")[:10] for v in keys
-        )
+        prefixes = b"".join(d[:10] for d in _hmac_many(self._pseudo_key, keys))
         text = base64.b32encode(prefixes).decode("ascii")
         return {v: "P-" + text[16 * i : 16 * i + 12] for i, v in enumerate(keys)}
 
     def keyed_hashes(self, values: Iterable[str]) -> dict[str, str]:
-        key = self._hash_key
-        return {v: hmac.digest(key, normalise(v).encode("utf-8"), "sha256").hex() for v in values}
+        """Many keyed hashes at once: equal to ``keyed_hash`` per value."""
+        keys = list(values)
+        return {v: d.hex() for v, d in zip(keys, _hmac_many(self._hash_key, keys), strict=True)}
+
+
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+
+
+def _hmac_many(key: bytes, values: list[str]) -> Iterator[bytes]:
+    """HMAC-SHA256 of each normalised value, as ``hmac.digest`` gives it, ~2x faster.
+
+    RFC 2104 (what the stdlib's own fallback does): the key's inner and outer pads are
+    hashed once and the two SHA-256 states copied per value, instead of being rebuilt from
+    the key for every value. One HMAC per distinct value still; this only drops the setup.
+    """
+    if len(key) > 64:  # longer than SHA-256's block: RFC 2104 hashes it first
+        key = hashlib.sha256(key).digest()
+    block = key.ljust(64, b"\0")
+    inner = hashlib.sha256(block.translate(_IPAD))
+    outer = hashlib.sha256(block.translate(_OPAD))
+    for v in values:
+        i = inner.copy()
+        i.update(normalise(v).encode("utf-8"))
+        o = outer.copy()
+        o.update(i.digest())
+        yield o.digest()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,14 @@ class Export:
     relation: str  # SQL usable after FROM: has __rn and every export column
     columns: dict[str, str]  # export column -> DuckDB type in ``relation``
     expr_types: dict[str, str] = field(default_factory=dict)  # type to try for `expr` mappings
-    sha256: str = ""
+    digest: Future[str] | None = None  # SHA-256 of the export, possibly still being computed
+    size: int | None = None  # bytes of the export file (None: not a file)
     numbered: bool = True  # False: no ``__rn`` in ``relation``; rows come in file order
+
+    @property
+    def sha256(self) -> str:
+        """The export's SHA-256 (waits for the hashing thread if it is still reading)."""
+        return self.digest.result() if self.digest is not None else ""
 
 
 def sql_literal(value: str) -> str:
@@ -47,6 +55,39 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(1 << 22):
             h.update(chunk)
     return h.hexdigest()
+
+
+def hash_in_background(path: Path) -> Future[str]:
+    """SHA-256 of ``path`` in a thread: hashlib and file reads release the GIL, so the hash
+    is computed while DuckDB reads the same file instead of before it."""
+    result: Future[str] = Future()
+
+    def run() -> None:
+        try:
+            result.set_result(file_sha256(path))
+        except BaseException as exc:  # handed to whoever asks for the digest
+            result.set_exception(exc)
+
+    threading.Thread(target=run, name=f"sha256 {path.name}", daemon=True).start()
+    return result
+
+
+def known_digest(value: str) -> Future[str]:
+    """A digest computed already (rows hashed as they were read)."""
+    done: Future[str] = Future()
+    done.set_result(value)
+    return done
+
+
+def _file_export(path: Path, columns: dict[str, str], *, numbered: bool = True) -> Export:
+    return Export(
+        path.name,
+        "__export",
+        columns,
+        digest=hash_in_background(path),
+        size=path.stat().st_size,
+        numbered=numbered,
+    )
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -72,7 +113,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
             base = f"read_csv({p}, all_varchar=true, header=true, encoding='utf-8')"
             con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {base}")
             columns = _describe(con, "__export")
-            return Export(path.name, "__export", columns, sha256=file_sha256(path), numbered=False)
+            return _file_export(path, columns, numbered=False)
         if suffix == ".parquet":
             base = f"read_parquet({p}, file_row_number=true)"
             con.execute(
@@ -88,7 +129,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
             base = f"read_json({p}, format='newline_delimited', columns={{{spec}}})"
             con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {base}")
             columns = _describe(con, "__export")
-            return Export(path.name, "__export", columns, sha256=file_sha256(path), numbered=False)
+            return _file_export(path, columns, numbered=False)
         elif suffix == ".xlsx":
             return _read_xlsx(con, path)
         else:
@@ -99,7 +140,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
         columns = _describe(con, "__export")
     except duckdb.Error as exc:
         raise IngestError(f"{path.name}: cannot be read: {_first_line(exc)}") from None
-    return Export(path.name, "__export", columns, sha256=file_sha256(path))
+    return _file_export(path, columns)
 
 
 def sniff_csv_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
@@ -139,7 +180,7 @@ def _register_rows(
         arrays[name] = pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string())
     con.register("__rows", pa.table(arrays))
     con.execute("CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM __rows")
-    return Export(label, "__export", _describe(con, "__export"), sha256=h.hexdigest())
+    return Export(label, "__export", _describe(con, "__export"), digest=known_digest(h.hexdigest()))
 
 
 def _header(raw: list[Any], label: str) -> list[str]:
@@ -175,7 +216,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
     finally:
         wb.close()
     exp = _register_rows(con, path.name, header, rows)
-    return Export(exp.label, exp.relation, exp.columns, sha256=file_sha256(path))
+    return _file_export(path, exp.columns)
 
 
 def read_sql(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:

@@ -1,13 +1,17 @@
 """Map and validate an export in one SQL pass.
 
-``stage`` reads the export once and materialises ``__staged`` (a table, or a view adding
-``__rn`` over one): ``__rn``, per declared field its typed value (``v:<field>``), ``__bad``
-(some field fails its check), the reasons (``e:<field>``) of the fields in ``keep_reasons``
-only and, for failing rows only, the trimmed text as exported (``f:<field>``).
-``quarantine_reasons`` turns that text into every field's reason for the failing rows.
+``stage`` defines ``__staged`` over the export: ``__rn``, per declared field its typed value
+(``v:<field>``), ``__bad`` (some field fails its check), the reasons (``e:<field>``) of the
+fields in ``keep_reasons`` only and, for failing rows only, the trimmed text as exported
+(``f:<field>``). ``quarantine_reasons`` turns that text into every field's reason for the
+failing rows.
 
-Exports without their own row numbers (CSV, JSON lines) are staged in file order and numbered
-by insertion order (``rowid + 1``): a ``row_number() OVER ()`` window would serialise the scan.
+Where the export can be scanned again cheaply and carries its own row numbers (Parquet, and
+the in-memory XLSX and SQL results), ``__staged`` is a view: the curated file is written
+straight from the export in one pass, validation included, and nothing is materialised.
+Exports without their own row numbers (CSV, JSON lines) are staged into a table in file order
+and numbered by insertion order (``rowid + 1``): a ``row_number() OVER ()`` window would
+serialise the scan, and parsing the text twice would cost more than keeping it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class Staging:
     fields: tuple[FieldSpec, ...]
     export_columns: dict[str, str]  # field -> export column it was read from (for messages)
     columns_dropped: tuple[str, ...]
+    is_view: bool = False  # ``__staged`` is computed from the export on every scan
 
 
 def v(name: str) -> str:
@@ -51,12 +56,13 @@ def _find_column(columns: dict[str, str], name: str) -> str | None:
 def _clean(ref: str) -> str:
     """``NULLIF(trim(x), '')``, skipping trim() for the usual value that needs none.
 
-    trim() strips Unicode space separators too, so any non-ASCII value takes the slow path.
+    trim() strips Unicode space separators (and walks every character to find them), so the
+    fast path takes only a value that starts with printable ASCII (a bytewise comparison,
+    cheaper than starts_with), does not end in a space and is ASCII throughout.
     """
     return (
-        f"CASE WHEN {ref} = '' THEN NULL "
-        f"WHEN starts_with({ref}, ' ') OR ends_with({ref}, ' ') "
-        f"OR strlen({ref}) <> length({ref}) THEN NULLIF(trim({ref}), '') ELSE {ref} END"
+        f"CASE WHEN {ref} >= '!' AND {ref} < chr(127) AND NOT ends_with({ref}, ' ') "
+        f"AND strlen({ref}) = length({ref}) THEN {ref} ELSE NULLIF(trim({ref}), '') END"
     )
 
 
@@ -208,8 +214,13 @@ def stage(
     *,
     expr_types: dict[str, str] | None = None,
     keep_reasons: tuple[str, ...] = (),
+    materialise: bool = False,
 ) -> Staging:
-    """Build ``__staged``; raise IngestError for structural problems."""
+    """Define ``__staged``; raise IngestError for structural problems.
+
+    ``materialise`` stages a numbered export into a table too, for callers that scan the
+    staged rows many times (location's duty-window passes).
+    """
     cols = {c: t for c, t in export.columns.items() if c != "__rn"}
     problems: list[str] = []
     used: dict[str, str] = {}  # field -> export column
@@ -284,7 +295,8 @@ def stage(
     )
     try:
         if export.numbered:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE __staged AS {sql}")
+            kind = "TABLE" if materialise else "VIEW"
+            con.execute(f"CREATE OR REPLACE TEMP {kind} __staged AS {sql}")
         else:
             # Insertion order is file order (preserve_insertion_order is on by default).
             con.execute(f"CREATE OR REPLACE TEMP TABLE __staged_rows AS {sql}")
@@ -293,10 +305,15 @@ def stage(
                 "SELECT rowid + 1 AS __rn, * FROM __staged_rows"
             )
     except duckdb.Error as exc:
-        where = f" (mapping {mapping.path.name})" if mapping and mapping.path else ""
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise IngestError(f"{export.label}: cannot be read{where}: {msg}") from None
-    return Staging(tuple(source.fields), used, dropped)
+        raise unreadable(export, mapping, exc) from None
+    return Staging(tuple(source.fields), used, dropped, is_view=export.numbered and not materialise)
+
+
+def unreadable(export: Export, mapping: Mapping | None, exc: duckdb.Error) -> IngestError:
+    """The error for an export DuckDB failed to read or convert (a message, no traceback)."""
+    where = f" (mapping {mapping.path.name})" if mapping and mapping.path else ""
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return IngestError(f"{export.label}: cannot be read{where}: {msg}")
 
 
 def _fmt(mapping: Mapping | None, f: FieldSpec) -> str | None:

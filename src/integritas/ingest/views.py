@@ -6,7 +6,7 @@ import duckdb
 
 from integritas.catalog.models import FieldType, SourceKind
 from integritas.catalog.registry import catalog
-from integritas.ingest.layout import curated_files
+from integritas.ingest.layout import curated_files_by_source
 from integritas.ingest.readers import quote_ident, sql_literal
 from integritas.settings import Workspace
 
@@ -29,9 +29,12 @@ def refresh_views(ws: Workspace, *, con: duckdb.DuckDBPyConnection | None = None
     own = con is None
     conn = con if con is not None else duckdb.connect(str(ws.warehouse))
     names = []
+    by_source = curated_files_by_source(ws)
     try:
+        if own:  # one commit (one sync of the warehouse file) for all the views, not one each
+            conn.execute("BEGIN TRANSACTION")
         for name, src in catalog().items():
-            files = curated_files(ws, name)
+            files = by_source.get(name, [])
             if files:
                 lst = "[" + ", ".join(sql_literal(str(f)) for f in files) + "]"
                 body = f"SELECT * FROM read_parquet({lst}, union_by_name=true)"
@@ -48,6 +51,8 @@ def refresh_views(ws: Workspace, *, con: duckdb.DuckDBPyConnection | None = None
                 body = f"SELECT {', '.join(cols)} WHERE false"
             conn.execute(f"CREATE OR REPLACE VIEW {quote_ident(name)} AS {body}")
             names.append(name)
+        if own:
+            conn.execute("COMMIT")
     finally:
         if own:
             conn.close()
