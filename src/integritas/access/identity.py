@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from integritas.engine import duck
 from integritas.ingest.layout import vault_files
 from integritas.settings import Workspace
 
@@ -24,12 +25,11 @@ class IdentityNotFound(LookupError):
 def lookup_identity(ws: Workspace, person_id: str) -> Identity:
     """The latest vault row for ``person_id`` (later batches win). No permission check here:
     use ``access.unmask.reveal_identity``, which checks the grant and audits."""
-    import duckdb
 
     files = vault_files(ws, SOURCE)
     if not files:
         raise IdentityNotFound(f"no committed {SOURCE} vault files in {ws.home}")
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         row = con.execute(
             "SELECT staff_number, forename, surname FROM read_parquet(?, union_by_name=true) "

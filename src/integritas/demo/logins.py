@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from integritas.engine import duck
 from integritas.settings import Workspace
 
 # role -> what the demo login is for (printed next to it)
@@ -37,14 +38,13 @@ def logins_path(ws: Workspace) -> Path:
 
 def _pick_people(ws: Workspace) -> tuple[str | None, str | None, str | None]:
     """(line manager person id, their unit, an ordinary member of staff's person id)."""
-    import duckdb
 
     from integritas.ingest.layout import curated_files
 
     files = [str(f) for f in curated_files(ws, "hr_master")]
     if not files:
         return None, None, None
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         con.execute(
             "CREATE TEMP TABLE hr AS SELECT * FROM read_parquet(?, union_by_name=true)", [files]

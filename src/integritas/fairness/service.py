@@ -18,6 +18,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from integritas.audit.events import declare_event_type
+from integritas.engine import duck
 from integritas.fairness.models import FairnessCheck, Justification
 from integritas.fairness.stats import DimensionResult, GroupCount, compare
 from integritas.ingest.layout import curated_files
@@ -155,7 +156,7 @@ def fairness_report(
     from integritas.detect.flags import flags_path
 
     k = small_cell_k or EngineSettings().small_cell_k
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         n_pop = population(ws, con)
         path = flags_path(ws)

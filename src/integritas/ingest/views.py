@@ -6,6 +6,7 @@ import duckdb
 
 from integritas.catalog.models import FieldType, SourceKind
 from integritas.catalog.registry import catalog
+from integritas.engine import duck
 from integritas.ingest.layout import curated_files_by_source
 from integritas.ingest.readers import quote_ident, sql_literal
 from integritas.settings import Workspace
@@ -27,7 +28,7 @@ def refresh_views(ws: Workspace, *, con: duckdb.DuckDBPyConnection | None = None
     Returns the names of the views created.
     """
     own = con is None
-    conn = con if con is not None else duckdb.connect(str(ws.warehouse))
+    conn = con if con is not None else duck.connect(ws, ws.warehouse)
     names = []
     by_source = curated_files_by_source(ws)
     try:

@@ -22,6 +22,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
 from integritas.cases.disposal import DueCase, dispose_cases, due_cases
+from integritas.engine import duck
 from integritas.retention.curated import CuratedPlan, dispose_batch, plan_curated
 from integritas.retention.derived import CUTOFF_SCHEMA, DerivedCounts, cascade
 from integritas.retention.policies import (
@@ -160,7 +161,7 @@ def apply(
         today=today.isoformat(),
         dry_run=dry_run,
     )
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         plan = plan_curated(ws, source_policies(), today, con)
         for b in plan.batches:

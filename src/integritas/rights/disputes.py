@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from integritas.catalog.registry import catalog
+from integritas.engine import duck
 from integritas.ingest.layout import manifests
 from integritas.ingest.readers import sql_literal
 from integritas.rights.models import Dispute
@@ -86,7 +86,7 @@ def find_row(ws: Workspace, source: str, batch_id: str, row_number: int) -> dict
     files = [ws.home / rel for rel in m.get("curated_files", []) if (ws.home / rel).exists()]
     if not files:
         raise RightsError(f"batch {batch_id!r} of {source!r} holds no rows (disposed)")
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         listing = ", ".join(sql_literal(str(f)) for f in files)
         cur = con.execute(
@@ -203,7 +203,7 @@ def raise_dispute(
             ]
         ),
     )
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         counts = cascade(ws, con, gone, write=True)
     finally:

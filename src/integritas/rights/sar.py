@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from integritas.catalog.models import Handling
 from integritas.catalog.registry import catalog
+from integritas.engine import duck
 from integritas.ingest.layout import curated_files, vault_files
 from integritas.ingest.readers import quote_ident, sql_literal
 from integritas.settings import Workspace
@@ -89,7 +90,7 @@ def _read(con: duckdb.DuckDBPyConnection, files: list[Path], where: str) -> list
 
 
 def source_records(ws: Workspace, person_id: str) -> list[Section]:
-    con = duckdb.connect()
+    con = duck.connect(ws)
     out = []
     try:
         lit = sql_literal(person_id)

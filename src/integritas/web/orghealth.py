@@ -17,9 +17,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from pydantic import BaseModel
 
+from integritas.engine import duck
 from integritas.ingest.layout import curated_files
 from integritas.ingest.readers import sql_literal
 from integritas.settings import Workspace
@@ -136,7 +136,7 @@ def unit_tree(ws: Workspace) -> dict[str, UnitView]:
 
     def load() -> dict[str, UnitView]:
         lst = "[" + ", ".join(sql_literal(str(f)) for f in files) + "]"
-        con = duckdb.connect()
+        con = duck.connect(ws)
         try:
             rows = con.execute(
                 "SELECT unit_id, arg_max(unit_name, _batch_id), arg_max(parent_unit_id, _batch_id),"
@@ -164,7 +164,7 @@ def _unit_rows(ws: Workspace) -> list[_Row]:
         return []
 
     def load() -> list[_Row]:
-        con = duckdb.connect()
+        con = duck.connect(ws)
         try:
             rows = con.execute(
                 "SELECT subject_id, metric, period_end, value, suppressed, n_people "

@@ -11,11 +11,11 @@ import logging
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
 from pydantic import BaseModel
 
 from integritas.catalog.models import Handling, Source
 from integritas.catalog.registry import catalog
+from integritas.engine import duck
 from integritas.ingest.layout import curated_files
 from integritas.ingest.readers import quote_ident, sql_literal
 from integritas.settings import Workspace
@@ -103,7 +103,7 @@ def my_data(ws: Workspace, person_id: str) -> MyData:
             f"union_by_name=true) WHERE {col} = $person"
         )
     if parts:
-        con = duckdb.connect()
+        con = duck.connect(ws)
         try:
             for name, n in con.execute(" UNION ALL ".join(parts), {"person": person_id}).fetchall():
                 counts[name] = int(n)
@@ -183,7 +183,7 @@ def my_records(ws: Workspace, person_id: str, source: str) -> MyRecords:
             truncated=False,
         )
     select = ", ".join(quote_ident(c) for c in columns)
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         rows = con.execute(
             f"SELECT {select}, _batch_id, _row_number FROM read_parquet({lst}, "
