@@ -128,12 +128,18 @@ def mark_on_duty(con: duckdb.DuckDBPyConnection, person_sql: str, time_col: str)
     """
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE __on_duty AS
-        SELECT DISTINCT s.__rn
-        FROM __staged s
-        JOIN ({person_sql}) p ON p.__rn = s.__rn
-        JOIN __duty_days d
-          ON d.person_id = p.person_id AND d.day = CAST(s.{time_col} AS DATE)
-        WHERE s.{time_col} BETWEEN d.w_start AND d.w_end
+        CREATE OR REPLACE TEMP TABLE __ping_person AS
+        SELECT s.__rn, p.person_id, s.{time_col} AS t, CAST(s.{time_col} AS DATE) AS day
+        FROM __staged s JOIN ({person_sql}) p ON p.__rn = s.__rn
         """
     )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE __on_duty AS
+        SELECT DISTINCT q.__rn
+        FROM __ping_person q
+        JOIN __duty_days d ON d.person_id = q.person_id AND d.day = q.day
+        WHERE q.t BETWEEN d.w_start AND d.w_end
+        """
+    )
+    con.execute("DROP TABLE __ping_person")

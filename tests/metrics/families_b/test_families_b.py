@@ -506,6 +506,10 @@ def m3(person: str, *vals: float) -> dict[tuple[str, int], float]:
 EXPECTED: dict[str, dict[tuple[str, int], float]] = {
     "it_lookups_no_incident": m3(A, 4, 4, 4) | m3(B, 1, 1, 1),
     "it_no_incident_share": m3(A, 80.0, 66.667, 66.667) | m3(B, 20.0, 25.0, 33.333),
+    # each role has one holder, so each is compared with the rest of the force (the other);
+    # with two people the robust z is +-1/1.4826 (their binomial scores: A 3.07, B -3.36 in
+    # January; +-2.62 after)
+    "it_no_reference_vs_role": m3(A, 0.674, 0.674, 0.674) | m3(B, -0.674, -0.674, -0.674),
     "it_colleague_lookups_no_reference": m3(A, 1, 1, 1),
     "it_restricted_lookups_no_reference": m3(B, 1, 1, 1),
     "it_same_surname_lookups": m3(A, 1, 1, 1),

@@ -87,6 +87,26 @@ RULES.add(
         **(_BASE | {"mode": Mode.SHADOW}),
     )
 )
+RULES.add(
+    Rule(
+        name="it_unreferenced_vs_role",
+        title="Look-ups without a reference far more often than colleagues in the same role",
+        metric="it_no_reference_vs_role",
+        threshold=4.0,
+        severity=Severity.MEDIUM,
+        explanation="Over the year to {period_end}, the share of this person's look-ups with no "
+        "incident reference stands {value} standard errors above colleagues in the same role, "
+        "allowing for how many look-ups the person made and for how much the role's habits vary "
+        "(chance alone gives 4 or more about once in 30,000 people).",
+        rationale="Every look-up should carry its policing purpose. Comparing with colleagues in "
+        "the same role allows for jobs that legitimately record fewer references; scoring in "
+        "standard errors for the person's own number of look-ups judges busy and occasional "
+        "users alike; a role whose habits vary widely is judged by its own spread; a year of "
+        "look-ups gives a steady habit the power to show. Misses misuse hidden behind copied "
+        "references, short bursts within a year, and a habit shared by a whole role.",
+        **_BASE,
+    )
+)
 # (rule, metric, what, severity, threshold, suppressors, mode). Same-surname look-ups need 3:
 # common surnames make a single shared-surname look-up routine (evaluation: 558 person-months
 # with one, 35 with two, 2 with three among people with no misuse). Restricted-record look-ups

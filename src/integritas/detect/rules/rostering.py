@@ -11,7 +11,7 @@ PSD = "Head of Professional Standards"
 RULES.add(
     Rule(
         name="roster_self_overtime_edits",
-        version=1,
+        version=2,
         title="Own roster edited to add paid overtime",
         owner=PSD,
         tier=Tier.TERTIARY,
@@ -20,11 +20,12 @@ RULES.add(
         metric="roster_self_overtime_edits",
         threshold=2,
         scenario="roster_manipulation",
-        explanation="{value} edits to own shifts added paid overtime in the month "
-        "(threshold {threshold}); peers: {peer_low}-{peer_high}.",
+        explanation="{value} edits to own shifts added paid overtime in the 90 days to "
+        "{period_end} (threshold {threshold}); peers: {peer_low}-{peer_high}.",
         rationale="Overtime is added to a shift by the supervisor who approves it; a person "
-        "adding paid hours to their own shift twice in a month bypasses that control. One edit "
-        "may be a genuine correction, so one alone does not flag. Misses manipulation done "
+        "adding paid hours to their own shift twice within 90 days bypasses that control. One "
+        "edit may be a genuine correction, so one alone does not flag; a 90-day window sees "
+        "edits spread one a month, which a calendar month would not. Misses manipulation done "
         "through a colleague's account.",
     )
 )
@@ -32,7 +33,7 @@ RULES.add(
 RULES.add(
     Rule(
         name="roster_retrospective_self_edits",
-        version=1,
+        version=2,
         title="Own shifts edited retrospectively",
         owner=PSD,
         tier=Tier.TERTIARY,
@@ -41,11 +42,11 @@ RULES.add(
         metric="roster_retrospective_self_edits",
         threshold=2,
         scenario="roster_manipulation",
-        explanation="{value} edits to own shifts made more than a day after the shift ended "
-        "(threshold {threshold}); peers: {peer_low}-{peer_high}.",
+        explanation="{value} edits to own shifts made more than a day after the shift ended, "
+        "in the 90 days to {period_end} (threshold {threshold}); peers: {peer_low}-{peer_high}.",
         rationale="Changing one's own record of a shift days after it ended is how hours that "
         "were never worked enter the roster; corrections are normally made by a supervisor. "
-        "Two or more in a month; a single late correction does not flag.",
+        "Two or more within 90 days; a single late correction does not flag.",
     )
 )
 

@@ -37,24 +37,25 @@ def people(ctx: MetricContext) -> ir.Table:
 # --- row selections ---------------------------------------------------------------------------
 
 
-def _no_reference(t: ir.Table) -> ir.BooleanValue:
+def reference_missing(t: ir.Table) -> ir.BooleanValue:
+    """The look-up carries no incident or case reference (null or blank)."""
     ref = t.incident_reference
     return ref.isnull() | (ref.strip() == "")
 
 
 def no_incident(ctx: MetricContext) -> ir.Table:
     t = ctx.table("it_access")
-    return t.filter(_no_reference(t))
+    return t.filter(reference_missing(t))
 
 
 def colleague_no_reference(ctx: MetricContext) -> ir.Table:
     t = ctx.table("it_access")
-    return t.filter(t.subject_person_id.notnull() & _no_reference(t))
+    return t.filter(t.subject_person_id.notnull() & reference_missing(t))
 
 
 def restricted_no_reference(ctx: MetricContext) -> ir.Table:
     t = ctx.table("it_access")
-    return t.filter(t.restricted_record.fill_null(False) & _no_reference(t))
+    return t.filter(t.restricted_record.fill_null(False) & reference_missing(t))
 
 
 def _with_user(ctx: MetricContext) -> ir.Table:
@@ -67,7 +68,7 @@ def _with_user(ctx: MetricContext) -> ir.Table:
 def same_surname(ctx: MetricContext) -> ir.Table:
     t = _with_user(ctx)
     return t.filter(
-        (t.subject_surname_key == t.surname_key) & t.surname_key.notnull() & _no_reference(t)
+        (t.subject_surname_key == t.surname_key) & t.surname_key.notnull() & reference_missing(t)
     )
 
 
@@ -76,7 +77,7 @@ def same_postcode(ctx: MetricContext) -> ir.Table:
     return t.filter(
         (t.subject_postcode_key == t.home_postcode_key)
         & t.home_postcode_key.notnull()
-        & _no_reference(t)
+        & reference_missing(t)
     )
 
 
@@ -87,7 +88,7 @@ def _is_bulk(t: ir.Table) -> ir.BooleanValue:
 
 def bulk_no_reference(ctx: MetricContext) -> ir.Table:
     t = ctx.table("it_access")
-    return t.filter(_is_bulk(t) & _no_reference(t))
+    return t.filter(_is_bulk(t) & reference_missing(t))
 
 
 def _on_duty_ids(ctx: MetricContext) -> ir.Table:
@@ -160,31 +161,6 @@ def it_lookups_no_incident(ctx: MetricContext) -> ir.Table:
     return _ni(ctx)
 
 
-def _share_rows(ctx: MetricContext) -> ir.Table:
-    t = ctx.table("it_access")
-    return t.mutate(_unref=_no_reference(t).cast("int64"))
-
-
-@metric(
-    name="it_no_incident_share",
-    period="rolling_90d",
-    reads=("it_access.person_id", "it_access.incident_reference", "it_access.event_time"),
-    description="Share of a person's look-ups with no linked incident or case reference, in the "
-    "90 days to the month end.",
-    explanation="{value:.0f}% of look-ups in 90 days had no incident reference; peers in the "
-    "same group: {peer_low:.0f}-{peer_high:.0f}%",
-    evidence=_ni_ev,
-    **(_COMMON | {"unit": "%"}),
-)
-def it_no_incident_share(ctx: MetricContext) -> ir.Table:
-    """100 x look-ups without an incident reference / all look-ups, 90-day window."""
-    w = windowed(ctx, _share_rows(ctx), "person_id", "event_time", WINDOW)
-    agg = w.group_by(["subject_id", "period_start"]).aggregate(
-        unref=w._unref.sum(), total=w.count()
-    )
-    return agg.select("subject_id", "period_start", value=100.0 * safe_div(agg.unref, agg.total))
-
-
 @metric(
     name="it_colleague_lookups_no_reference",
     period="rolling_90d",
@@ -201,7 +177,7 @@ def it_no_incident_share(ctx: MetricContext) -> ir.Table:
     evidence=_col_ev,
     **_COMMON,
 )
-def it_colleague_lookups_no_reference(ctx: MetricContext) -> ir.Table:
+def it_colleague_lookupsreference_missing(ctx: MetricContext) -> ir.Table:
     """Count of it_access events with subject_person_id set and no incident_reference."""
     return _col(ctx)
 
@@ -222,7 +198,7 @@ def it_colleague_lookups_no_reference(ctx: MetricContext) -> ir.Table:
     evidence=_res_ev,
     **_COMMON,
 )
-def it_restricted_lookups_no_reference(ctx: MetricContext) -> ir.Table:
+def it_restricted_lookupsreference_missing(ctx: MetricContext) -> ir.Table:
     """Count of it_access events on restricted records with no incident_reference."""
     return _res(ctx)
 
@@ -292,7 +268,7 @@ def it_same_postcode_lookups(ctx: MetricContext) -> ir.Table:
     evidence=_blk_ev,
     **(_COMMON | {"unit": "exports"}),
 )
-def it_bulk_exports_no_reference(ctx: MetricContext) -> ir.Table:
+def it_bulk_exportsreference_missing(ctx: MetricContext) -> ir.Table:
     """Count of export queries or queries returning many records, with no incident_reference."""
     return _blk(ctx)
 

@@ -12,10 +12,14 @@ import ibis.expr.types as ir
 from integritas.metrics.context import MetricContext
 from integritas.metrics.registry import metric
 from integritas.metrics.shapes import month_of, people, per_person_month
+from integritas.metrics.windows import counted
 
 OWNER = "Head of Professional Standards"
 # An edit to one's own shift more than this long after it ended is retrospective.
 RETRO_HOURS = 24
+# Self-serving edits are counted over the 90 days to each month end: a handful spread over
+# months is the usual pattern, and a calendar month would see them one at a time.
+SELF_EDIT_WINDOW = 90
 
 
 def evidence_of(t: ir.Table, subject: str, when: str, source: str) -> ir.Table:
@@ -34,9 +38,12 @@ def _edits(ctx: MetricContext) -> ir.Table:
     return t.filter(ctx.between(t.edited_at))
 
 
-def _self_edits(ctx: MetricContext) -> ir.Table:
-    t = _edits(ctx)
+def _own(t: ir.Table) -> ir.Table:
     return t.filter(t.person_id == t.subject_person_id)
+
+
+def _self_edits(ctx: MetricContext) -> ir.Table:
+    return _own(_edits(ctx))
 
 
 def _self_edit_evidence(ctx: MetricContext) -> ir.Table:
@@ -72,27 +79,37 @@ def _self_overtime_edits(ctx: MetricContext) -> ir.Table:
     return t.filter(t.overtime_hours_delta > 0)
 
 
+def _self_overtime_edits_any_time(ctx: MetricContext) -> ir.Table:
+    t = _own(ctx.table("roster_audit"))
+    return t.filter(t.overtime_hours_delta > 0)
+
+
+_ot_edits, _ot_edits_ev = counted(
+    "roster_audit", _self_overtime_edits_any_time, "person_id", "edited_at", SELF_EDIT_WINDOW
+)
+
+
 @metric(
     name="roster_self_overtime_edits",
-    version=1,
+    version=2,
     tier="tertiary",
     subject="person",
-    period="month",
+    period=f"rolling_{SELF_EDIT_WINDOW}d",
     purpose="conduct",
     reads=(*_AUDIT, "roster_audit.overtime_hours_delta"),
     owner=OWNER,
     family="rostering",
-    description="Edits a person made to their own shifts that added paid overtime hours.",
-    explanation="{value:.0f} edits to own shifts adding paid overtime in the month; "
+    description="Edits a person made to their own shifts that added paid overtime hours, in the "
+    "90 days to the month end.",
+    explanation="{value:.0f} edits to own shifts adding paid overtime in 90 days; "
     "peers: {peer_low:.0f}-{peer_high:.0f}",
     unit="edits",
-    evidence=lambda ctx: evidence_of(
-        _self_overtime_edits(ctx), "person_id", "edited_at", "roster_audit"
-    ),
+    evidence=_ot_edits_ev,
 )
 def roster_self_overtime_edits(ctx: MetricContext) -> ir.Table:
-    """Count of self-edits whose overtime_hours_delta is positive (they create paid overtime)."""
-    return per_person_month(_self_overtime_edits(ctx), "person_id", "edited_at")
+    """Count of self-edits whose overtime_hours_delta is positive (they create paid overtime),
+    by edit time, 90-day window."""
+    return _ot_edits(ctx)
 
 
 @metric(
@@ -120,7 +137,7 @@ def roster_self_overtime_hours(ctx: MetricContext) -> ir.Table:
 
 
 def _retro_self_edits(ctx: MetricContext) -> ir.Table:
-    edits = _self_edits(ctx)
+    edits = _own(ctx.table("roster_audit"))
     edits = edits.filter(edits.edit_type.fill_null("") != "swap")
     roster = ctx.table("duty_roster")
     shifts = roster.select(
@@ -136,12 +153,17 @@ def _retro_self_edits(ctx: MetricContext) -> ir.Table:
     return joined.filter(joined.edited_at > late).drop("r_shift_id", "r_end")
 
 
+_retro, _retro_ev = counted(
+    "roster_audit", _retro_self_edits, "person_id", "edited_at", SELF_EDIT_WINDOW
+)
+
+
 @metric(
     name="roster_retrospective_self_edits",
-    version=1,
+    version=2,
     tier="tertiary",
     subject="person",
-    period="month",
+    period=f"rolling_{SELF_EDIT_WINDOW}d",
     purpose="conduct",
     reads=(
         *_AUDIT,
@@ -154,17 +176,17 @@ def _retro_self_edits(ctx: MetricContext) -> ir.Table:
     ),
     owner=OWNER,
     family="rostering",
-    description=f"Edits to one's own shift made more than {RETRO_HOURS} hours after it ended.",
-    explanation="{value:.0f} edits to own shifts made more than a day after the shift ended; "
-    "peers: {peer_low:.0f}-{peer_high:.0f}",
+    description=f"Edits to one's own shift made more than {RETRO_HOURS} hours after it ended, "
+    "in the 90 days to the month end.",
+    explanation="{value:.0f} edits to own shifts made more than a day after the shift ended, "
+    "in 90 days; peers: {peer_low:.0f}-{peer_high:.0f}",
     unit="edits",
-    evidence=lambda ctx: evidence_of(
-        _retro_self_edits(ctx), "person_id", "edited_at", "roster_audit"
-    ),
+    evidence=_retro_ev,
 )
 def roster_retrospective_self_edits(ctx: MetricContext) -> ir.Table:
-    """Self-edits (not swaps) made more than a day after the shift's rostered end."""
-    return per_person_month(_retro_self_edits(ctx), "person_id", "edited_at")
+    """Self-edits (not swaps) made more than a day after the shift's rostered end, by edit
+    time, 90-day window."""
+    return _retro(ctx)
 
 
 def _peer_edits_non_supervisor(ctx: MetricContext) -> ir.Table:
