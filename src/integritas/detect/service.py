@@ -39,11 +39,10 @@ def metric_values_path(ws: Workspace) -> Any:
 
 def open_analysis(ws: Workspace) -> Any:
     """An in-memory DuckDB connection with metric values and curated views registered."""
-    import duckdb
-
+    from integritas.engine import duck
     from integritas.ingest.views import refresh_views
 
-    con = duckdb.connect()
+    con = duck.connect(ws)
     path = metric_values_path(ws)
     if not path.exists():
         raise FileNotFoundError(
