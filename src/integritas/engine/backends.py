@@ -8,7 +8,10 @@ written by the linkage package). PySpark is imported only when a Spark backend i
 
 from __future__ import annotations
 
+import hashlib
+import weakref
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -74,6 +77,28 @@ def linkage_accepted_path(ws: Workspace) -> Path:
     return ws.home / "derived" / f"{LINKAGE_ACCEPTED}.parquet"
 
 
+def table_names() -> list[str]:
+    """Every table an engine registers for metrics to read."""
+    return [*catalog(), LINKAGE_ACCEPTED, CALENDAR_MONTH]
+
+
+# Looking a table up asks the engine for its schema; metric code looks the same few tables
+# up hundreds of times per run, so each backend answers once per name.
+_TABLES: dict[int, dict[str, ir.Table]] = {}
+
+
+def cached_table(backend: Any, name: str) -> ir.Table:
+    """``backend.table(name)``, looked up once per backend object."""
+    key = id(backend)
+    tables = _TABLES.get(key)
+    if tables is None:
+        tables = _TABLES[key] = {}
+        weakref.finalize(backend, _TABLES.pop, key, None)
+    if name not in tables:
+        tables[name] = backend.table(name)
+    return tables[name]
+
+
 @dataclass
 class Engine(ABC):
     """An open analytical backend with every source registered as a table."""
@@ -82,6 +107,8 @@ class Engine(ABC):
     backend: Any = field(init=False)
 
     name: str = field(init=False, default="")
+    _registered: set[str] = field(init=False, default_factory=set, repr=False)
+    _fingerprint: str | None = field(init=False, default=None, repr=False)
 
     @abstractmethod
     def _connect(self) -> Any: ...
@@ -132,6 +159,37 @@ class Engine(ABC):
         result = self.backend.to_pyarrow(expr)
         return result if isinstance(result, pa.Table) else pa.Table.from_batches([result])
 
+    @final
+    def schema_fingerprint(self) -> str:
+        """A digest of the name, columns and types of every table metrics can read."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256()
+            for name, col, dtype in self._columns(table_names()):
+                digest.update(f"{name}.{col}:{dtype};".encode())
+            self._fingerprint = digest.hexdigest()[:16]
+        return self._fingerprint
+
+    def _columns(self, tables: list[str]) -> list[tuple[str, str, str]]:
+        """(table, column, type) of ``tables``, in table then column order."""
+        return [
+            (name, col, str(dtype))
+            for name in tables
+            for col, dtype in cached_table(self.backend, name).schema().items()
+        ]
+
+    @final
+    def run_sql(self, sql: str, schema: pa.Schema, tables: Mapping[str, pa.Table]) -> pa.Table:
+        """Run SQL compiled for this engine; ``tables`` are in-memory tables it names
+        (registered once per engine), ``schema`` its result schema (no look-up needed)."""
+        for name, data in tables.items():
+            if name not in self._registered:
+                self._register_arrow(name, data)
+                self._registered.add(name)
+        return self._run_sql(sql, schema)
+
+    def _run_sql(self, sql: str, schema: pa.Schema) -> pa.Table:
+        return self.to_arrow(self.backend.sql(sql, schema=ibis.Schema.from_pyarrow(schema)))
+
     def __enter__(self) -> Engine:
         return self
 
@@ -178,6 +236,20 @@ class DuckDBEngine(Engine):
             f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM "__arrow_{table}"'
         )
         self.backend.con.unregister(f"__arrow_{table}")
+
+    def _columns(self, tables: list[str]) -> list[tuple[str, str, str]]:
+        # One catalog query instead of a DESCRIBE per table.
+        rows = self.backend.con.execute(
+            "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+            "WHERE schema_name = 'main' AND list_contains(?, table_name) "
+            "ORDER BY list_position(?, table_name), column_index",
+            [tables, tables],
+        ).fetchall()
+        return [(str(a), str(b), str(c)) for a, b, c in rows]
+
+    def _run_sql(self, sql: str, schema: pa.Schema) -> pa.Table:
+        # Straight to DuckDB: going through ``backend.sql`` re-parses the SQL (~20 ms).
+        return self.backend.con.sql(sql).to_arrow_table().cast(schema)
 
 
 @dataclass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+
+from integritas.engine.backends import cached_table
 
 
 @dataclass(frozen=True)
@@ -21,13 +23,10 @@ class MetricContext:
     backend: Any
     start: date
     end: date
-    # Looking a table up asks the engine for its schema: once per context is enough.
-    _tables: dict[str, ir.Table] = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, source: str) -> ir.Table:
-        if source not in self._tables:
-            self._tables[source] = self.backend.table(source)
-        return self._tables[source]
+        # Shared by every context on the same backend: one schema look-up per table.
+        return cached_table(self.backend, source)
 
     @property
     def start_lit(self) -> ir.DateScalar:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from integritas.metrics.model import MetricSpec, Subject
@@ -74,14 +75,34 @@ PEOPLE_SQL = """
     FROM hr_master WHERE person_id IS NOT NULL) WHERE _k = 1
 """
 
-_STATS = """
-  SELECT *, count(*) OVER g AS g_n,
-         median(value) OVER g AS g_median,
-         (rank() OVER (g ORDER BY value) - 1
-           + 0.5 * count(*) OVER (PARTITION BY period_start, {key}, value)) AS g_below
-  FROM {src}
-  WINDOW g AS (PARTITION BY period_start, {key})
-"""
+
+def _group_stats(name: str, src: str, key: str) -> str:
+    """CTEs ``<name>_grp`` (g_n, g_median), ``<name>_below`` (per distinct value: v_n rows
+    with it, v_below rows under it) and ``<name>_mad`` per (period_start, ``_key``) of ``src``.
+
+    Aggregates joined to each row on (period, key[, value]) give the same numbers as the
+    window functions ``count/median(value) OVER g`` and ``rank() OVER (g ORDER BY value)``
+    several times faster: a windowed median is evaluated row by row, and joining back on
+    the group instead of the subject avoids two row-to-row joins per metric.
+    """
+    return f"""
+    {name}_grp AS (
+      SELECT period_start, {key} AS _key, count(*) AS g_n, median(value) AS g_median
+      FROM {src} GROUP BY ALL),
+    {name}_below AS (
+      SELECT *, CAST(sum(v_n) OVER (PARTITION BY period_start, _key ORDER BY value
+                                    ROWS UNBOUNDED PRECEDING) AS BIGINT) - v_n AS v_below
+      FROM (SELECT period_start, {key} AS _key, value, count(*) AS v_n
+            FROM {src} GROUP BY ALL)),
+    {name}_mad AS (
+      SELECT s.period_start, g._key, median(abs(s.value - g.g_median)) AS g_mad
+      FROM {src} s JOIN {name}_grp g ON g.period_start = s.period_start AND g._key = {key}
+      GROUP BY ALL)"""
+
+
+def _percentile(name: str) -> str:
+    """Mid-rank percentile: rows below plus half the ties, over the group size."""
+    return f"100.0 * ({name}b.v_below + 0.5 * {name}b.v_n) / {name}g.g_n"
 
 
 def finalise(
@@ -153,11 +174,20 @@ def finalise(
     body = body.append_column("metric", pa.array([spec.name] * n, pa.string()))
     body = body.append_column("version", pa.array([spec.version] * n, pa.int64()))
     body = body.append_column("tier", pa.array([spec.tier.value] * n, pa.string()))
-    body = body.append_column("batch_ids", pa.array([list(batch_ids)] * n, pa.list_(pa.string())))
+    body = body.append_column("batch_ids", _repeat_list(batch_ids, n))
     body = body.append_column(
-        "computed_at", pa.array([computed_at] * n, pa.timestamp("us", tz="UTC"))
+        "computed_at", pa.repeat(pa.scalar(computed_at, pa.timestamp("us", tz="UTC")), n)
     )
     return body.select(VALUES_SCHEMA.names).cast(VALUES_SCHEMA)
+
+
+def _repeat_list(items: list[str], n: int) -> pa.Array:
+    """``n`` copies of the list ``items``, built from offsets (a Python list of ``n`` lists
+    costs ~0.2 s per 60,000 rows)."""
+    k = len(items)
+    offsets = pa.array(np.arange(n + 1, dtype=np.int32) * k)
+    picks = pa.array(np.tile(np.arange(k, dtype=np.int32), n))
+    return pa.ListArray.from_arrays(offsets, pa.array(items, pa.string()).take(picks))
 
 
 def _unit_sql(pend: str) -> str:
@@ -165,24 +195,38 @@ def _unit_sql(pend: str) -> str:
     WITH cells AS (
       SELECT subject_id, period_start, {pend} AS period_end,
              CASE WHEN n_people IS NULL OR n_people < $1 THEN NULL ELSE value END AS value,
-             (n_people IS NULL OR n_people < $1) AS suppressed, n_people
+             (n_people IS NULL OR n_people < $1) AS suppressed, n_people,
+             -- join key of the statistics: null (never equal) for cells not shown
+             CASE WHEN n_people >= $1 AND value IS NOT NULL THEN period_start END
+               AS shown_period
       FROM __cur),
     shown AS (SELECT * FROM cells WHERE NOT suppressed AND value IS NOT NULL),
-    stats AS ({_STATS.format(key="'force'", src="shown")}),
-    mad AS (
-      SELECT period_start, median(abs(value - g_median)) AS g_mad FROM stats GROUP BY 1)
+    {_group_stats("f", "shown", "'force'")}
     SELECT c.subject_id, c.period_start, c.period_end, c.value, c.suppressed, c.n_people,
-           CASE WHEN s.g_n IS NULL THEN NULL ELSE 'force' END AS peer_group,
-           s.g_n AS peer_n, s.g_median AS peer_median, m.g_mad AS peer_mad,
-           100.0 * s.g_below / s.g_n AS peer_percentile
+           CASE WHEN fg.g_n IS NULL THEN NULL ELSE 'force' END AS peer_group,
+           fg.g_n AS peer_n, fg.g_median AS peer_median, fm.g_mad AS peer_mad,
+           {_percentile("f")} AS peer_percentile
     FROM cells c
-    LEFT JOIN stats s ON s.subject_id = c.subject_id AND s.period_start = c.period_start
-    LEFT JOIN mad m ON m.period_start = c.period_start
+    LEFT JOIN f_grp fg ON fg.period_start = c.shown_period
+    LEFT JOIN f_below fb ON fb.period_start = c.shown_period AND fb.value = c.value
+    LEFT JOIN f_mad fm ON fm.period_start = c.period_start
     ORDER BY c.period_start, c.subject_id
     """
 
 
 def _person_sql(pend: str) -> str:
+    # Statistics apply to rows with a value whose person is known (``valued``).
+    # Join keys stay plain equalities (hash joins): ``_valued`` / ``_known`` are the group
+    # key or null, and null never matches.
+    joins = "\n".join(
+        f"""
+      LEFT JOIN {n}_grp {n}g
+        ON {n}g.period_start = c.period_start AND {n}g._key = c.{key}_valued
+      LEFT JOIN {n}_below {n}b ON {n}b.period_start = c.period_start
+        AND {n}b._key = c.{key}_known AND {n}b.value = c.value
+      LEFT JOIN {n}_mad {n}m ON {n}m.period_start = c.period_start AND {n}m._key = c.{key}"""
+        for n, key in (("u", "unit_key"), ("r", "rank_key"))
+    )
     return f"""
     WITH people AS ({PEOPLE_SQL}),
     cur AS (
@@ -192,30 +236,27 @@ def _person_sql(pend: str) -> str:
              coalesce(p.rank_grade, '?') AS rank_key,
              p.person_id IS NOT NULL AS known
       FROM __cur c LEFT JOIN people p ON p.person_id = c.subject_id),
+    keyed AS (
+      SELECT *,
+        CASE WHEN known THEN unit_key END AS unit_key_known,
+        CASE WHEN known THEN rank_key END AS rank_key_known,
+        CASE WHEN known AND value IS NOT NULL THEN unit_key END AS unit_key_valued,
+        CASE WHEN known AND value IS NOT NULL THEN rank_key END AS rank_key_valued
+      FROM cur),
     valued AS (SELECT * FROM cur WHERE value IS NOT NULL AND known),
-    by_unit AS ({_STATS.format(key="unit_key", src="valued")}),
-    by_rank AS ({_STATS.format(key="rank_key", src="valued")}),
-    mad_unit AS (
-      SELECT period_start, unit_key, median(abs(value - g_median)) AS g_mad
-      FROM by_unit GROUP BY 1, 2),
-    mad_rank AS (
-      SELECT period_start, rank_key, median(abs(value - g_median)) AS g_mad
-      FROM by_rank GROUP BY 1, 2),
+    {_group_stats("u", "valued", "unit_key")},
+    {_group_stats("r", "valued", "rank_key")},
     picked AS (
       SELECT c.subject_id, c.period_start, c.value, c.n_people,
-        CASE WHEN u.g_n >= $1 THEN 'unit+rank: ' || c.unit_key
-             WHEN r.g_n >= $2 THEN 'rank: ' || c.rank_key END AS peer_group,
-        CASE WHEN u.g_n >= $1 THEN u.g_n WHEN r.g_n >= $2 THEN r.g_n END AS peer_n,
-        CASE WHEN u.g_n >= $1 THEN u.g_median WHEN r.g_n >= $2 THEN r.g_median END
+        CASE WHEN ug.g_n >= $1 THEN 'unit+rank: ' || c.unit_key
+             WHEN rg.g_n >= $2 THEN 'rank: ' || c.rank_key END AS peer_group,
+        CASE WHEN ug.g_n >= $1 THEN ug.g_n WHEN rg.g_n >= $2 THEN rg.g_n END AS peer_n,
+        CASE WHEN ug.g_n >= $1 THEN ug.g_median WHEN rg.g_n >= $2 THEN rg.g_median END
           AS peer_median,
-        CASE WHEN u.g_n >= $1 THEN mu.g_mad WHEN r.g_n >= $2 THEN mr.g_mad END AS peer_mad,
-        CASE WHEN u.g_n >= $1 THEN 100.0 * u.g_below / u.g_n
-             WHEN r.g_n >= $2 THEN 100.0 * r.g_below / r.g_n END AS peer_percentile
-      FROM cur c
-      LEFT JOIN by_unit u ON u.subject_id = c.subject_id AND u.period_start = c.period_start
-      LEFT JOIN by_rank r ON r.subject_id = c.subject_id AND r.period_start = c.period_start
-      LEFT JOIN mad_unit mu ON mu.period_start = c.period_start AND mu.unit_key = c.unit_key
-      LEFT JOIN mad_rank mr ON mr.period_start = c.period_start AND mr.rank_key = c.rank_key)
+        CASE WHEN ug.g_n >= $1 THEN um.g_mad WHEN rg.g_n >= $2 THEN rm.g_mad END AS peer_mad,
+        CASE WHEN ug.g_n >= $1 THEN {_percentile("u")}
+             WHEN rg.g_n >= $2 THEN {_percentile("r")} END AS peer_percentile
+      FROM keyed c {joins})
     SELECT subject_id, period_start, {pend} AS period_end, value, false AS suppressed,
            n_people, peer_group, peer_n, peer_median, peer_mad, peer_percentile
     FROM picked ORDER BY period_start, subject_id

@@ -3,7 +3,8 @@
 The metric expressions run on the chosen engine (DuckDB or PySpark); their per-subject
 results come back as Arrow and are finished in DuckDB (periods, zero-fill, peer statistics,
 small-cell suppression, lineage), then merged into the derived Parquet files, replacing only
-the periods that were recomputed.
+the periods that were recomputed. Each metric's query is built and compiled by Ibis once and
+then kept (:mod:`integritas.metrics.compiled`): later runs over the same window skip Ibis.
 
 Zero-fill: for person count metrics, "no events" means 0 for everyone in post that period
 (it matters for peer statistics). A family module may declare ``ZERO_FILL = frozenset({...})``
@@ -25,10 +26,11 @@ import pyarrow as pa
 
 from integritas.engine.backends import DuckDBEngine, Engine, EngineName, open_engine
 from integritas.metrics import incremental
+from integritas.metrics.compiled import QueryCache
 from integritas.metrics.context import MetricContext
 from integritas.metrics.model import Subject
 from integritas.metrics.peers import fetch_arrow, finalise
-from integritas.metrics.registry import Metric, load_metrics
+from integritas.metrics.registry import Metric, MetricFn, load_metrics
 from integritas.metrics.values import (
     EVIDENCE_SCHEMA,
     VALUES_SCHEMA,
@@ -66,6 +68,8 @@ class RunReport:
     end: date
     runs: list[MetricRun] = field(default_factory=list)
     seconds: float = 0.0
+    compiled_hits: int = 0  # queries run from cached compiled SQL
+    compiled_misses: int = 0  # queries built and compiled with Ibis
 
     @property
     def computed(self) -> list[MetricRun]:
@@ -131,7 +135,7 @@ def _select(names: Iterable[str] | None, metrics: list[Metric]) -> list[Metric]:
     return [m for m in metrics if m.name in wanted]
 
 
-def _raw(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
+def _raw_expr(m: Metric, ctx: MetricContext) -> ir.Table:
     expr = m.compute(ctx)
     cols = {
         "subject_id": expr.subject_id.cast("string"),
@@ -140,7 +144,17 @@ def _raw(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
     }
     if m.spec.subject is Subject.UNIT:
         cols["n_people"] = expr.n_people.cast("int64")
-    return engine.to_arrow(expr.select(**cols))
+    return expr.select(**cols)
+
+
+def raw_values(cache: QueryCache, engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
+    """Per-subject values of ``m`` over the context's window (compiled SQL from ``cache``)."""
+    return cache.run(engine, m.spec, "values", (ctx.start, ctx.end), lambda: _raw_expr(m, ctx))
+
+
+def _raw(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
+    """Per-subject values straight through Ibis, without the compiled-SQL cache."""
+    return engine.to_arrow(_raw_expr(m, ctx))
 
 
 def _paused_people(ws: Workspace) -> dict[str, set[str]]:
@@ -163,12 +177,10 @@ def _without_paused(raw: pa.Table, people: set[str]) -> pa.Table:
     return raw.filter(keep)
 
 
-def _evidence(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
-    if m.evidence is None:
-        return EVIDENCE_SCHEMA.empty_table()
-    e = m.evidence(ctx)
+def _evidence_expr(m: Metric, evidence: MetricFn, ctx: MetricContext) -> ir.Table:
+    e = evidence(ctx)
     e = e.filter(e.period_start.cast("date").between(ctx.start_lit, ctx.end_lit))
-    expr = e.select(
+    return e.select(
         metric=ibis.literal(m.name),
         version=ibis.literal(m.spec.version, type="int64"),
         subject_id=e.subject_id.cast("string"),
@@ -177,7 +189,16 @@ def _evidence(engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
         batch_id=e.batch_id.cast("string"),
         row_number=e.row_number.cast("int64"),
     )
-    return engine.to_arrow(expr).cast(EVIDENCE_SCHEMA)
+
+
+def _evidence(cache: QueryCache, engine: Engine, m: Metric, ctx: MetricContext) -> pa.Table:
+    evidence = m.evidence
+    if evidence is None:
+        return EVIDENCE_SCHEMA.empty_table()
+    rows = cache.run(
+        engine, m.spec, "evidence", (ctx.start, ctx.end), lambda: _evidence_expr(m, evidence, ctx)
+    )
+    return rows.cast(EVIDENCE_SCHEMA)
 
 
 def _merge(
@@ -224,8 +245,13 @@ def run_metrics(
     full: bool = False,
     progress: Progress | None = None,
     settings: EngineSettings | None = None,
+    compiled_cache: bool = True,
 ) -> RunReport:
-    """Evaluate the registered metrics over ``ws`` and update the derived tables."""
+    """Evaluate the registered metrics over ``ws`` and update the derived tables.
+
+    ``compiled_cache=False`` builds and compiles every metric's query afresh (see
+    :mod:`integritas.metrics.compiled`); the results are the same.
+    """
     cfg = settings or EngineSettings()
     if start is not None and end is not None and start > end:
         raise MetricRunError(f"--from {start} is after --to {end}")
@@ -245,7 +271,7 @@ def run_metrics(
         drop: list[tuple[str, int, date, date]] = []
         done: list[Metric] = []
         computed_at = datetime.now(UTC)
-        tables: dict[str, ir.Table] = {}  # schema look-ups shared by every metric's context
+        cache = QueryCache(ws, enabled=compiled_cache)
         paused = _paused_people(ws)
         for i, m in enumerate(metrics, start=1):
             if progress is not None:
@@ -261,11 +287,11 @@ def run_metrics(
             try:
                 batch_ids = index.batch_ids(m.spec.sources)
                 for w_lo, w_hi in p.windows:
-                    ctx = MetricContext(backend=eng.backend, start=w_lo, end=w_hi, _tables=tables)
+                    ctx = MetricContext(backend=eng.backend, start=w_lo, end=w_hi)
                     rows = finalise(
                         con,
                         m.spec,
-                        _without_paused(_raw(eng, m, ctx), paused.get(m.name, set())),
+                        _without_paused(raw_values(cache, eng, m, ctx), paused.get(m.name, set())),
                         start=w_lo,
                         end=w_hi,
                         zero_fill=zero_filled(m),
@@ -277,7 +303,7 @@ def run_metrics(
                     # zero-fill must not bring a paused person back either
                     got_values.append(_without_paused(rows, paused.get(m.name, set())))
                     got_evidence.append(
-                        _without_paused(_evidence(eng, m, ctx), paused.get(m.name, set()))
+                        _without_paused(_evidence(cache, eng, m, ctx), paused.get(m.name, set()))
                     )
             except Exception as exc:
                 run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -304,6 +330,7 @@ def run_metrics(
                 incremental.record(state, m.spec, index, window)
             incremental.save_state(ws, state)
         report.seconds = time.perf_counter() - t0
+        report.compiled_hits, report.compiled_misses = cache.hits, cache.misses
         return report
     finally:
         if post is not eng:
