@@ -219,7 +219,11 @@ class DuckDBEngine(Engine):
     name: str = field(init=False, default="duckdb")
 
     def _connect(self) -> Any:
-        return ibis.duckdb.connect()
+        from integritas.engine import duck
+
+        backend = ibis.duckdb.connect(database=":memory:")  # spill set by duck.configure
+        duck.configure(backend.con, self.ws)
+        return backend
 
     def _register_files(self, table: str, files: list[Path]) -> None:
         from integritas.ingest.readers import quote_ident, sql_literal

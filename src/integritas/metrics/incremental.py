@@ -106,11 +106,11 @@ class BatchIndex:
         files = [self.ws.home / rel for rel in manifest.get("curated_files", [])]
         files = [f for f in files if f.exists()]
         if field_name and files:
-            import duckdb
+            from integritas.engine import duck
 
             col = catalog()[source or ""].field(field_name).curated_name or field_name
             lst = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
-            with duckdb.connect() as con:
+            with duck.connect(self.ws) as con:
                 row = con.execute(
                     f'SELECT CAST(min("{col}") AS DATE), CAST(max("{col}") AS DATE) '
                     f"FROM read_parquet({lst}, union_by_name=true)"
