@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from integritas.linkage.comparisons import M_PRIOR, comparisons
-from integritas.linkage.engine import pick_training_rules
+from integritas.linkage.fit import pick_training_rules
 from integritas.linkage.training import PSEUDO_MATCHES, refine_prior, smooth_m
 
 

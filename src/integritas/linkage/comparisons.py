@@ -3,12 +3,14 @@
 Every comparison level carries a plain-English label (``label_for_charts``): the explanation
 of a candidate is built from those labels, so they are written for a reviewer to read.
 Both sides are standardised first (``standardise.py``): columns ``forename``,
-``forename_canon``, ``initial``, ``surname``, ``surname_parts``, ``dob``, ``dob_text``,
-``birth_year``, ``birth_month``, ``birth_day``, ``postcode_district``, ``postcode_area``.
+``forename_canon``, ``forename_family``, ``initial``, ``surname``, ``surname_parts``,
+``dob``, ``dob_text``, ``birth_year``, ``birth_month``, ``birth_day``, ``postcode_full``,
+``postcode_district``, ``postcode_area``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 _NAME_FIELDS = ("forename", "surname", "date_of_birth", "postcode")
@@ -34,8 +36,10 @@ M_PRIOR: dict[str, float] = {
     "date of birth agrees exactly": 0.80,
     "date of birth with day and month transposed": 0.02,
     "date of birth differs by one digit": 0.04,
-    "year and month of birth agree": 0.08,
-    "only the year of birth agrees": 0.03,
+    "year and month of birth agree, no day given": 0.08,
+    "year and month of birth agree, the day differs": 0.01,
+    "year of birth agrees, no month given": 0.01,
+    "only the year of birth agrees": 0.02,
     "date of birth differs": 0.03,
     "full postcode agrees": 0.60,
     "postcode district agrees": 0.20,
@@ -60,7 +64,8 @@ def comparisons() -> list[Any]:
         comparison_levels=[
             cll.NullLevel("forename").configure(label_for_charts="forename missing"),
             cll.ExactMatchLevel("forename").configure(label_for_charts="forename agrees exactly"),
-            cll.ExactMatchLevel("forename_canon").configure(
+            # Families, not one canonical form: Jon is John's and Jonathan's short form.
+            cll.ArrayIntersectLevel("forename_family", 1).configure(
                 label_for_charts="forename is a known short form"
             ),
             swapped,
@@ -115,9 +120,19 @@ def comparisons() -> list[Any]:
             cll.DamerauLevenshteinLevel("dob_text", 1).configure(
                 label_for_charts="date of birth differs by one digit"
             ),
+            # A date given only to the month (as companies registers do) agrees as far as it
+            # goes; two full dates in the same month with different days do not. Kept apart,
+            # each level's weight says how much its evidence is worth.
+            cll.CustomLevel(
+                "birth_year_l = birth_year_r AND birth_month_l = birth_month_r "
+                "AND (birth_day_l IS NULL OR birth_day_r IS NULL)"
+            ).configure(label_for_charts="year and month of birth agree, no day given"),
             cll.CustomLevel(
                 "birth_year_l = birth_year_r AND birth_month_l = birth_month_r"
-            ).configure(label_for_charts="year and month of birth agree"),
+            ).configure(label_for_charts="year and month of birth agree, the day differs"),
+            cll.CustomLevel(
+                "birth_year_l = birth_year_r AND (birth_month_l IS NULL OR birth_month_r IS NULL)"
+            ).configure(label_for_charts="year of birth agrees, no month given"),
             cll.ExactMatchLevel("birth_year").configure(
                 label_for_charts="only the year of birth agrees"
             ),
@@ -142,17 +157,55 @@ def comparisons() -> list[Any]:
     return [forename, surname, dob, postcode]
 
 
+@dataclass(frozen=True)
+class ExactChain:
+    """Levels of one comparison that are plain equality on a column, each implied by the one
+    before (a full postcode agreeing implies its district agreeing): their u probabilities
+    are counted over every pair (``exact_u.py``) instead of sampled."""
+
+    comparison: str
+    present: str
+    """The column whose null makes the comparison's null level."""
+    levels: tuple[tuple[str, str], ...]
+    """(level label, column), in the comparison's order, from its first non-null level."""
+
+
+EXACT_CHAINS: tuple[ExactChain, ...] = (
+    ExactChain(
+        "postcode",
+        "postcode_district",
+        (
+            ("full postcode agrees", "postcode_full"),
+            ("postcode district agrees", "postcode_district"),
+            ("only the postcode area agrees", "postcode_area"),
+        ),
+    ),
+    ExactChain("date_of_birth", "birth_year", (("date of birth agrees exactly", "dob"),)),
+)
+
+
 def prediction_blocking_rules() -> list[Any]:
-    """Rules generating candidate pairs; each is an equi-join, so 50k x 5M stays tractable."""
+    """Rules generating candidate pairs: equi-joins, each on a name and something else, so
+    50k x 5M stays tractable (a shared name alone gives tens of millions of pairs).
+
+    A pair found by none of them agrees on at most a name and weak evidence: it cannot
+    reach the floor, except a name-only registry entry of a very rare name, which no
+    automatic link should rest on anyway. Each rule names the variants it is there for.
+    """
     from splink import block_on
 
     return [
-        block_on("forename_canon", "surname"),
-        block_on("surname", "birth_year", "birth_month"),
-        block_on("forename_canon", "dob"),
-        block_on("forename_canon", "birth_year", "birth_month"),
-        block_on("surname_first", "forename_canon", "birth_year"),
+        block_on("forename_canon", "surname", "birth_year"),  # names agree, any date detail
+        block_on("forename_canon", "surname", "postcode_district"),  # no date of birth
+        block_on("surname", "dob"),  # forename slip, initial, short form
+        block_on("surname", "birth_year", "birth_month", "initial"),  # the same, month only
+        block_on("forename_canon", "dob"),  # surname slip or changed
+        block_on("forename_canon", "birth_year", "birth_month", "substr(surname, 1, 1)"),
+        block_on("forename_canon", "birth_year", "birth_month", "postcode_district"),
+        block_on("surname_first", "forename_canon", "birth_year"),  # double-barrelled
         block_on("surname_last", "forename_canon", "birth_year"),
+        block_on("surname", "postcode_full"),  # no date of birth, forename varies
+        block_on("forename_canon", "postcode_full"),  # no date of birth, surname varies
         # swapped names: the staff forename is the registry surname and vice versa
         "l.forename = r.surname AND l.surname = r.forename",
     ]
@@ -171,7 +224,7 @@ TRAINING_RULES: tuple[tuple[tuple[str, ...], ...], ...] = (
         ("postcode_district",),
     ),
 )
-"""Alternatives for each EM pass, in order of preference (see ``engine.pick_training_rules``)."""
+"""Alternatives for each EM pass, in order of preference (see ``fit.pick_training_rules``)."""
 
 
 def training_blocking_rules(columns: list[tuple[str, ...]] | None = None) -> list[Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from integritas.engine import duck
 from integritas.ingest.layout import curated_files
 from integritas.linkage.candidates import load_candidates
 from integritas.linkage.review import Decision, latest_decisions
@@ -38,10 +39,9 @@ def _normalise_number(num: str | None) -> str:
 
 def _declarations(ws: Workspace) -> dict[str, list[tuple[str, str]]]:
     """person_id -> [(normalised organisation name, normalised company number)]."""
-    import duckdb
 
     out: dict[str, list[tuple[str, str]]] = {}
-    con = duckdb.connect()
+    con = duck.connect(ws)
     for source in DECLARATION_SOURCES:
         files = curated_files(ws, source)
         if not files:

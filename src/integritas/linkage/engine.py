@@ -17,27 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from integritas.linkage.comparisons import TRAINING_RULES, settings, training_blocking_rules
-from integritas.linkage.explain import LevelLabels, contributions, explanation
+from integritas.engine import duck
+from integritas.linkage.candidate_sql import scored_candidates
+from integritas.linkage.fit import fit_model
 from integritas.linkage.inputs import LinkageInputError, registry_files, staff_files
 from integritas.linkage.standardise import register_nicknames, registry_table, staff_table
-from integritas.linkage.training import (
-    DETERMINISTIC_RULES,
-    RECALL_OF_DETERMINISTIC_RULES,
-    refine_prior,
-    refined_prior,
-    smooth_m,
-)
+from integritas.linkage.training import PRIOR_SLACK_BITS, refine_prior, refined_prior
 from integritas.settings import Workspace
 
-MIN_TRAINING_PAIRS = 200
-"""An EM pass needs at least this many pairs to be worth running (else the next rule)."""
 DEFAULT_THRESHOLD = 0.9
 """Match probability at and above which a candidate counts as a match (and is reviewed)."""
 CANDIDATE_FLOOR = 0.5
 """Pairs below this are not written at all."""
-
-_CARRIED = ["organisation_name", "organisation_id", "role", "start_date", "end_date"]
 
 
 @dataclass(frozen=True)
@@ -68,103 +59,26 @@ def linkage_root(ws: Workspace) -> Path:
 def _db_api(backend: Literal["duckdb", "spark"], con: Any) -> Any:
     if backend == "spark":
         from pyspark.sql import SparkSession  # lazy: only when configured
+        from splink import SparkAPI
+        from splink.backends.spark import similarity_jar_location
 
         from integritas.settings import EngineSettings
 
-        spark = SparkSession.builder.master(EngineSettings().spark_master).getOrCreate()
-        from splink import SparkAPI
+        # Splink's string-similarity functions (Jaro-Winkler, Damerau-Levenshtein) are Java
+        # UDFs shipped as a jar; a session created here loads it.
+        spark = (
+            SparkSession.builder.master(EngineSettings().spark_master)
+            .config("spark.jars", similarity_jar_location())
+            .getOrCreate()
+        )
 
-        return SparkAPI(spark_session=spark)
+        # Splink breaks lineage by checkpointing, which needs a checkpoint folder; a
+        # session without one caches in memory instead.
+        lineage = None if spark.sparkContext.getCheckpointDir() else "persist"
+        return SparkAPI(spark_session=spark, break_lineage_method=lineage)
     from splink import DuckDBAPI
 
     return DuckDBAPI(connection=con)
-
-
-def _estimated_prior(con: Any, n_staff: int, n_reg: int) -> float:
-    """How likely two random records match, from pairs that are near-certain matches
-    (``training.DETERMINISTIC_RULES``) scaled up by their assumed recall; kept between one
-    match in the whole product and one registry entry per member of staff."""
-    pairs = 0
-    for cols in DETERMINISTIC_RULES:
-        on = " AND ".join(f"l.{c} = r.{c}" for c in cols)
-        pairs = max(
-            pairs,
-            int(
-                con.execute(
-                    f"SELECT count(DISTINCT (l.unique_id, r.unique_id)) FROM linkage_staff l "
-                    f"JOIN linkage_registry r ON {on}"
-                ).fetchall()[0][0]
-            ),
-        )
-    total = max(1, n_staff * n_reg)
-    matches = pairs / RECALL_OF_DETERMINISTIC_RULES
-    return min(_prior(n_staff, n_reg), max(1.0 / total, matches / total))
-
-
-def _prior(n_staff: int, n_registry: int) -> float:
-    # Starting guess: up to one registry entry per member of staff; EM refines it.
-    return min(0.5, max(1e-9, n_staff / max(1, n_staff * n_registry)))
-
-
-def _pairs(con: Any, cols: tuple[str, ...], cap: int) -> int:
-    """Pairs the rule gives, counted up to ``cap`` (so a loose rule on 5M rows stays cheap)."""
-    on = " AND ".join(f"l.{c} = r.{c}" for c in cols)
-    sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM linkage_staff l JOIN linkage_registry r "
-        f"ON {on} LIMIT {int(cap)})"
-    )
-    return int(con.execute(sql).fetchall()[0][0])
-
-
-def viable_training_rules(
-    con: Any, minimum: int = MIN_TRAINING_PAIRS
-) -> list[list[tuple[str, ...]]]:
-    """For each EM pass, its alternatives worth trying, best first: those giving ``minimum``
-    pairs in declared order, then the others that give any pairs, most first. Registries
-    differ in what they hold, and an empty rule cannot train."""
-    out = []
-    for group in TRAINING_RULES:
-        counts = [(_pairs(con, cols, minimum), cols) for cols in group]
-        enough = [cols for n, cols in counts if n >= minimum]
-        rest = [cols for n, cols in sorted(counts, key=lambda c: -c[0]) if 0 < n < minimum]
-        if enough or rest:
-            out.append(enough + rest)
-    return out
-
-
-def pick_training_rules(con: Any, minimum: int = MIN_TRAINING_PAIRS) -> list[tuple[str, ...]]:
-    """The first viable alternative of each EM pass."""
-    return [alts[0] for alts in viable_training_rules(con, minimum)]
-
-
-def _train_em(
-    linker: Any, rebuild: Any, con: Any, sample: float
-) -> tuple[Any, list[tuple[str, ...]]]:
-    """Run each EM pass with its first alternative that trains; returns the linker and the
-    rules used.
-
-    Splink 5 refuses an m probability that EM drove to exactly 0 (a level no match showed)
-    part-way through updating the model, so after such a failure the linker is rebuilt from
-    the last good model (``rebuild(model)``) and the next alternative is tried; the prior in
-    ``training.smooth_m`` covers any comparison left untrained.
-    """
-    used = []
-    good = linker.misc.save_model_to_json()
-    for alternatives in viable_training_rules(con):
-        for cols in alternatives:
-            try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    training_blocking_rules([cols])[0], record_sample_proportion=sample
-                )
-            except ValueError as exc:
-                if "below the minimum allowed" not in str(exc):
-                    raise
-                linker = rebuild(good)
-                continue
-            good = linker.misc.save_model_to_json()
-            used.append(cols)
-            break
-    return linker, used
 
 
 def train_and_predict(
@@ -182,31 +96,36 @@ def train_and_predict(
     import pyarrow.compute as pc
     from splink import Linker
 
-    from integritas.linkage.training import PRIOR_SLACK_BITS
-
-    db_api = _db_api(backend, con)
     n_staff = con.execute("SELECT count(*) FROM linkage_staff").fetchall()[0][0]
     n_reg = con.execute("SELECT count(*) FROM linkage_registry").fetchall()[0][0]
-    if backend == "spark":
-        left = db_api.register(con.table("linkage_staff").df(), table_name="a_staff")
-        right = db_api.register(con.table("linkage_registry").df(), table_name="b_registry")
-    else:
-        # Splink orders the two sides by name: "a_staff" keeps staff on the left (_l).
-        left = db_api.register("linkage_staff", dataset_display_name="a_staff")
-        right = db_api.register("linkage_registry", dataset_display_name="b_registry")
-    linker = Linker([left, right], settings(_prior(n_staff, n_reg)), log_level="ERROR")
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-    linker, _used = _train_em(
-        linker,
-        lambda model: Linker([left, right], model, log_level="ERROR"),
+
+    def registrar(db_api: Any) -> Any:
+        def register(table: str, name: str) -> Any:
+            if backend == "spark":
+                # Through Arrow: pandas would hand Spark list columns it cannot type.
+                frame = db_api.spark.createDataFrame(con.table(table).to_arrow_table())
+                return db_api.register(frame, table_name=name)
+            return db_api.register(table, dataset_display_name=name)
+
+        return register
+
+    # Training and prediction each get their own Splink database API: Splink caches
+    # intermediate tables (term frequencies, stacked inputs) per API by name, and training
+    # may read a registry sample that prediction must not reuse.
+    train_api = _db_api(backend, con)
+    model = fit_model(
         con,
-        1.0 if n_reg < 1_000_000 else 0.2,
+        registrar(train_api),
+        n_staff=n_staff,
+        n_reg=n_reg,
+        u_max_pairs=u_max_pairs,
+        seed=seed,
     )
-    prior = _estimated_prior(con, n_staff, n_reg)
-    trained = linker.misc.save_model_to_json()
-    trained["probability_two_random_records_match"] = prior
-    model = smooth_m(trained, expected_matches=prior * n_staff * n_reg)
-    linker = Linker([left, right], model, log_level="ERROR")
+    train_api.delete_tables_created_by_splink_from_db()
+    prior = float(model["probability_two_random_records_match"])
+    register = registrar(_db_api(backend, con))
+    sides = [register("linkage_staff", "a_staff"), register("linkage_registry", "b_registry")]
+    linker = Linker(sides, model, log_level="ERROR")
     # Predict a little below the floor, re-estimate the prior from the scored pairs, then
     # keep what clears the floor under the re-estimated prior.
     floor_weight = math.log2(floor / (1 - floor))
@@ -238,7 +157,6 @@ def run_linkage(
     run_id: str | None = None,
 ) -> RunResult:
     """Link the staff identity vault against one registry source and write the run."""
-    import duckdb
 
     if not 0.0 < threshold < 1.0:
         raise LinkageInputError([f"threshold {threshold} must lie strictly between 0 and 1"])
@@ -246,28 +164,21 @@ def run_linkage(
     s_files, r_files = staff_files(ws), registry_files(ws, registry)
     run_id = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
     folder = linkage_root(ws) / registry / run_id
-    con = duckdb.connect()
+    con = duck.connect(ws)
     register_nicknames(con)
     n_staff = staff_table(con, s_files)
     n_reg = registry_table(con, r_files)
     preds, model = train_and_predict(con, backend=backend, floor=min(CANDIDATE_FLOOR, threshold))
-    con.register("linkage_preds", preds)
-    quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in r_files)
-    cols = ", ".join(f"CAST(r.{c} AS VARCHAR) AS {c}" for c in _CARRIED)
-    joined = con.sql(
-        f"SELECT p.*, {cols} FROM linkage_preds p JOIN "
-        f"(SELECT DISTINCT ON (record_id) * FROM read_parquet([{quoted}], union_by_name = true)) r "
-        "ON CAST(r.record_id AS VARCHAR) = p.unique_id_r"
-    ).to_arrow_table()
-    table = _candidates(joined, registry, run_id, LevelLabels.from_model(model))
+    table = scored_candidates(con, preds, model, registry=registry, run_id=run_id, files=r_files)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "model.json").write_text(json.dumps(model, indent=2), encoding="utf-8")
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     tmp = folder / ".candidates.parquet.tmp"
     pq.write_table(table, tmp)
     tmp.replace(folder / "candidates.parquet")
-    above = sum(1 for p in table.column("match_probability").to_pylist() if p >= threshold)
+    above = int(pc.sum(pc.greater_equal(table["match_probability"], threshold)).as_py() or 0)
     result = RunResult(
         run_id=run_id,
         registry=registry,
@@ -285,53 +196,6 @@ def run_linkage(
     return result
 
 
-def _detail(row: dict[str, Any]) -> dict[str, str]:
-    """The values behind a field's agreement, for the explanation (registry side only for DOB)."""
-    fn_l, fn_r = row.get("forename_l"), row.get("forename_r")
-    out = {}
-    if fn_l and fn_r and fn_l != fn_r:
-        out["forename"] = f"{fn_r}/{fn_l}"
-    sn_l, sn_r = row.get("surname_l"), row.get("surname_r")
-    if sn_l and sn_r and sn_l != sn_r:
-        out["surname"] = f"{sn_r}/{sn_l}"
-    return out
-
-
-def _candidates(joined: Any, registry: str, run_id: str, labels: LevelLabels) -> Any:
-    import pyarrow as pa
-
-    rows = joined.to_pylist()
-    out: dict[str, list[Any]] = {
-        k: []
-        for k in [
-            "candidate_id",
-            "run_id",
-            "registry",
-            "person_id",
-            "record_id",
-            "match_weight",
-            "match_probability",
-            "contributions",
-            "explanation",
-            *_CARRIED,
-        ]
-    }
-    for row in rows:
-        contribs = contributions(row, labels)
-        out["candidate_id"].append(candidate_id(registry, row["unique_id_l"], row["unique_id_r"]))
-        out["run_id"].append(run_id)
-        out["registry"].append(registry)
-        out["person_id"].append(row["unique_id_l"])
-        out["record_id"].append(row["unique_id_r"])
-        out["match_weight"].append(float(row["match_weight"]))
-        out["match_probability"].append(float(row["match_probability"]))
-        out["contributions"].append(json.dumps([asdict(c) for c in contribs]))
-        out["explanation"].append(explanation(contribs, _detail(row)))
-        for c in _CARRIED:
-            out[c].append(row.get(c))
-    return pa.table(out)
-
-
 def _warehouse_view(ws: Workspace, registry: str, path: Path) -> None:
     """Point ``linkage_candidates_<registry>`` at the latest run (best effort: the warehouse
     may be locked by another process; the Parquet is the record)."""
@@ -339,7 +203,7 @@ def _warehouse_view(ws: Workspace, registry: str, path: Path) -> None:
 
     safe = "".join(ch if ch.isalnum() else "_" for ch in registry)
     try:
-        with duckdb.connect(str(ws.warehouse)) as wh:
+        with duck.connect(ws, ws.warehouse) as wh:
             wh.execute(
                 f"CREATE OR REPLACE VIEW linkage_candidates_{safe} AS "
                 f"SELECT * FROM read_parquet('{str(path).replace(chr(39), chr(39) * 2)}')"

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Protocol
 
+PRIOR_LEVEL = "how often a staff member and a registry entry are the same person"
+
 
 @dataclass(frozen=True)
 class Contribution:
@@ -53,7 +55,7 @@ def contributions(row: dict[str, Any], labels: LevelLabels) -> list[Contribution
     out = [
         Contribution(
             field="prior",
-            level="how often a staff member and a registry entry are the same person",
+            level=PRIOR_LEVEL,
             bayes_factor=2**labels.prior_weight,
             weight=labels.prior_weight,
         )

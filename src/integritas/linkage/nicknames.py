@@ -62,3 +62,26 @@ def canonical_forename(name: str) -> str:
 def canonical_table() -> list[tuple[str, str]]:
     """``(name, canonical)`` rows for every known name, for joining inside SQL engines."""
     return sorted(_canonical_map().items())
+
+
+@lru_cache(maxsize=1)
+def _family_map() -> dict[str, tuple[str, ...]]:
+    full_names = {name for name, _ in _pairs()}
+    family: dict[str, set[str]] = {n: {n} for n in full_names}
+    for name, variant in _pairs():
+        family.setdefault(variant, set()).add(name)
+    return {k: tuple(sorted(v)) for k, v in family.items()}
+
+
+def forename_family(name: str) -> tuple[str, ...]:
+    """The full names ``name`` can stand for, itself included when it is one: ``"Jon"`` ->
+    ``("john", "jonathan")``. Two forenames are short forms of each other when their
+    families share a name; a single canonical form cannot say that for a short form of
+    several names (Jon is John's and Jonathan's). Unknown names are their own family."""
+    norm = _norm(name)
+    return _family_map().get(norm, (norm,))
+
+
+def family_table() -> list[tuple[str, tuple[str, ...]]]:
+    """``(name, family)`` rows for every known name, for joining inside SQL engines."""
+    return sorted(_family_map().items())

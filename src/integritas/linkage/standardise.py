@@ -1,9 +1,11 @@
 """Bring staff identities and registry rows to one shape, inside DuckDB (5M rows in seconds).
 
-Shape: unique_id, forename (first token), forename_canon (via the nickname table), initial,
+Shape: unique_id, forename (first token), forename_canon (via the nickname table, for
+blocking), forename_family (the full names it can stand for, for comparing), initial,
 surname (letters only, parts joined), surname_parts, surname_first, surname_last, dob,
 dob_text, birth_year, birth_month, birth_day, postcode_district, postcode_full (unit
-postcode without spaces, only when the value is a whole postcode), postcode_area.
+postcode without spaces, only when the value is a whole postcode; the district is then read
+from it, so a full postcode agreeing implies its district agreeing), postcode_area.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from integritas.linkage.nicknames import canonical_table
+from integritas.linkage.nicknames import canonical_table, family_table
 
 _SHAPE_SQL = """
 WITH raw AS ({inner}),
@@ -33,18 +35,24 @@ shaped AS (
     day(dob_raw) AS birth_day,
     CASE
       WHEN pc_clean IS NULL THEN NULL
+      WHEN pc_full IS NOT NULL THEN left(pc_full, length(pc_full) - 3)
       WHEN strpos(trim(pc_clean), ' ') > 0 THEN split_part(trim(pc_clean), ' ', 1)
       WHEN length(replace(pc_clean, ' ', '')) >= 5 THEN left(replace(pc_clean, ' ', ''),
            length(replace(pc_clean, ' ', '')) - 3)
       ELSE replace(pc_clean, ' ', '')
     END AS postcode_district,
-    CASE WHEN regexp_matches(replace(coalesce(pc_clean, ''), ' ', ''), '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
-         THEN replace(pc_clean, ' ', '') END AS postcode_full
-  FROM cleaned
+    pc_full AS postcode_full
+  FROM (
+    SELECT *,
+      CASE WHEN regexp_matches(replace(coalesce(pc_clean, ''), ' ', ''), '^[A-Z]{{1,2}}[0-9][A-Z0-9]?[0-9][A-Z]{{2}}$')
+           THEN replace(pc_clean, ' ', '') END AS pc_full
+    FROM cleaned
+  )
 )
 SELECT s.unique_id,
   nullif(s.forename, '') AS forename,
   coalesce(n.canonical, nullif(s.forename, '')) AS forename_canon,
+  CASE WHEN s.forename <> '' THEN coalesce(f.family, [s.forename]) END AS forename_family,
   nullif(left(s.forename, 1), '') AS initial,
   nullif(array_to_string(s.surname_parts, ''), '') AS surname,
   CASE WHEN len(s.surname_parts) > 0 THEN s.surname_parts END AS surname_parts,
@@ -56,6 +64,7 @@ SELECT s.unique_id,
   s.postcode_district, s.postcode_full,
   regexp_extract(s.postcode_district, '^[A-Z]+') AS postcode_area
 FROM shaped s LEFT JOIN linkage_nicknames n ON n.name = s.forename
+  LEFT JOIN linkage_forename_families f ON f.name = s.forename
 """
 
 
@@ -65,15 +74,23 @@ def _files_sql(files: list[Path]) -> str:
 
 
 def register_nicknames(con: Any) -> None:
-    """The nickname -> canonical table, as ``linkage_nicknames(name, canonical)``."""
+    """The nickname tables: ``linkage_nicknames(name, canonical)`` and
+    ``linkage_forename_families(name, family)``."""
     import pyarrow as pa
 
     rows = canonical_table()
     table = pa.table({"name": [r[0] for r in rows], "canonical": [r[1] for r in rows]})
-    con.register("linkage_nicknames_arrow", table)
-    con.execute(
-        "CREATE OR REPLACE TABLE linkage_nicknames AS SELECT * FROM linkage_nicknames_arrow"
+    families = family_table()
+    family = pa.table(
+        {
+            "name": [r[0] for r in families],
+            "family": pa.array([list(r[1]) for r in families], pa.list_(pa.string())),
+        }
     )
+    for name, data in (("linkage_nicknames", table), ("linkage_forename_families", family)):
+        con.register(f"{name}_arrow", data)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.unregister(f"{name}_arrow")
 
 
 def staff_table(con: Any, files: list[Path], name: str = "linkage_staff") -> int:

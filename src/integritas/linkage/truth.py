@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from integritas.engine import duck
 from integritas.linkage.engine import DEFAULT_THRESHOLD
 from integritas.linkage.inputs import staff_files
 from integritas.settings import Workspace
@@ -54,10 +55,9 @@ def read_truth(path: Path) -> set[tuple[str, str, str]]:
 
 def _staff_numbers(ws: Workspace) -> dict[str, str]:
     """person_id -> staff number, from the identity vault (evaluation only)."""
-    import duckdb
 
     files = [str(f) for f in staff_files(ws)]
-    con = duckdb.connect()
+    con = duck.connect(ws)
     try:
         rows = con.execute(
             "SELECT CAST(person_id AS VARCHAR), CAST(staff_number AS VARCHAR) "
