@@ -159,3 +159,27 @@ def audit_events(session: Session) -> Callable[[], list[dict[str, Any]]]:
         ]  # fmt: skip
 
     return read
+
+
+Staged = tuple[Any, set[tuple[str, str]]]  # (DuckDB connection, true (person, record) links)
+
+
+@pytest.fixture
+def stage_generated(tmp_path: Path) -> Callable[[int, int, int], Staged]:
+    """Generate a staff list and a registry, write them as Parquet and stage both in a fresh
+    DuckDB connection the way the engine does (nicknames registered)."""
+    import duckdb
+
+    from integritas.linkage.standardise import register_nicknames, registry_table, staff_table
+
+    def stage(n_staff: int, n_registry: int, seed: int) -> Staged:
+        staff, registry, truth = generate(n_staff, n_registry, seed=seed)
+        pq.write_table(staff, tmp_path / "s.parquet")
+        pq.write_table(registry, tmp_path / "r.parquet")
+        con = duckdb.connect()
+        register_nicknames(con)
+        staff_table(con, [tmp_path / "s.parquet"])
+        registry_table(con, [tmp_path / "r.parquet"])
+        return con, truth
+
+    return stage

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,6 @@ from integritas.linkage.exact_u import chain_u, with_exact_u
 from integritas.linkage.explain import LevelLabels, contributions, explanation
 from integritas.linkage.nicknames import forename_family
 from integritas.linkage.standardise import register_nicknames, registry_table
-from integritas.linkage.synthetic import generate
 
 Person = tuple[str | None, str | None, date | None, int | None, int | None, str | None]
 """forenames, surname, date of birth, birth year, birth month, postcode."""
@@ -256,16 +256,10 @@ def _blocked_pairs(con: Any) -> set[tuple[str, str]]:
     return found
 
 
-def test_blocking_keeps_every_true_link_with_a_birth_date_or_postcode(tmp_path: Path) -> None:
-    staff, registry, truth = generate(1_000, 20_000, seed=5)
-    pq.write_table(staff, tmp_path / "s.parquet")
-    pq.write_table(registry, tmp_path / "r.parquet")
-    con = duckdb.connect()
-    register_nicknames(con)
-    from integritas.linkage.standardise import staff_table
-
-    staff_table(con, [tmp_path / "s.parquet"])
-    registry_table(con, [tmp_path / "r.parquet"])
+def test_blocking_keeps_every_true_link_with_a_birth_date_or_postcode(
+    stage_generated: Callable[[int, int, int], tuple[Any, Any]],
+) -> None:
+    con, truth = stage_generated(1_000, 20_000, 5)
     with_detail = {
         rid
         for (rid,) in con.execute(

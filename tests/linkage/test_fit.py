@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import pyarrow.parquet as pq
 import pytest
 
 from integritas.linkage.fit import fit_model, training_registry
-from integritas.linkage.standardise import register_nicknames, registry_table, staff_table
-from integritas.linkage.synthetic import generate
 
 
 def _levels(model: dict[str, object], comparison: str) -> dict[str, float]:
@@ -24,17 +23,13 @@ def _levels(model: dict[str, object], comparison: str) -> dict[str, float]:
 
 
 @pytest.mark.slow
-def test_a_level_no_match_shows_does_not_derail_the_next_pass(tmp_path: Path) -> None:
+def test_a_level_no_match_shows_does_not_derail_the_next_pass(
+    stage_generated: Callable[[int, int, int], tuple[Any, Any]],
+) -> None:
     # The first EM pass sees no true link whose postcode district agrees without the full
     # postcode (m = 0). The second pass blocks on the district; unsmoothed, it started from a
     # prior of 0 and settled on "matches are the pairs with swapped names" (m = 1.0).
-    staff, registry, _ = generate(5_000, 200_000, seed=7)
-    pq.write_table(staff, tmp_path / "s.parquet")
-    pq.write_table(registry, tmp_path / "r.parquet")
-    con = duckdb.connect()
-    register_nicknames(con)
-    staff_table(con, [tmp_path / "s.parquet"])
-    registry_table(con, [tmp_path / "r.parquet"])
+    con, _ = stage_generated(5_000, 200_000, 7)
     from splink import DuckDBAPI
 
     api = DuckDBAPI(connection=con)

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
-import duckdb
-import pyarrow.parquet as pq
 import pytest
 
 from integritas.linkage.engine import DEFAULT_THRESHOLD, train_and_predict
-from integritas.linkage.standardise import register_nicknames, registry_table, staff_table
-from integritas.linkage.synthetic import generate
 
 
 @pytest.mark.spark
 @pytest.mark.slow
-def test_spark_links_what_duckdb_links(tmp_path: Path) -> None:
-    staff, registry, truth = generate(200, 4_000, seed=3)
-    pq.write_table(staff, tmp_path / "s.parquet")
-    pq.write_table(registry, tmp_path / "r.parquet")
-    con = duckdb.connect()
-    register_nicknames(con)
-    staff_table(con, [tmp_path / "s.parquet"])
-    registry_table(con, [tmp_path / "r.parquet"])
+def test_spark_links_what_duckdb_links(
+    stage_generated: Callable[[int, int, int], tuple[Any, Any]],
+) -> None:
+    con, truth = stage_generated(200, 4_000, 3)
     found = {}
     for backend in ("duckdb", "spark"):
         preds, model = train_and_predict(con, backend=backend)  # type: ignore[arg-type]
