@@ -273,9 +273,14 @@ class SparkEngine(Engine):
             from pyspark.sql import SparkSession
         except ImportError as exc:  # pragma: no cover - pyspark is a declared dependency
             raise EngineError("PySpark is not installed; use --engine duckdb") from exc
+        from splink.backends.spark import similarity_jar_location
+
+        # One JVM serves a process: load Splink's string-similarity jar here too, so that
+        # linkage on Spark works whichever of the two started the session first.
         builder = (
             SparkSession.builder.master(self.master)
             .appName("integritas-metrics")
+            .config("spark.jars", similarity_jar_location())
             .config("spark.sql.ansi.enabled", "true")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
