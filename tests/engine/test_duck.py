@@ -39,8 +39,6 @@ def test_spill_goes_to_the_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyP
     con.close()
     assert row == (3000000, 2999999)
     assert list(cwd.iterdir()) == []
-    duck.clear_spill(ws)
-    assert not (ws.home / duck.SPILL_DIR).exists()
 
 
 def test_every_connection_goes_through_the_helper() -> None:

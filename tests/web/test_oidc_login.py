@@ -5,7 +5,6 @@ from __future__ import annotations
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -164,7 +163,7 @@ def test_pending_cookie_is_signed_and_expires() -> None:
     assert unpack_pending(secret, evil, now=1001.0) == (req, "/")
 
 
-def test_disabled_by_default(client: TestClient, web_app: FastAPI, tmp_path: Path) -> None:
+def test_disabled_by_default(client: TestClient) -> None:
     assert 'id="oidc-login"' not in client.get("/login").text
     r = client.get("/login/oidc", follow_redirects=False)
     assert r.status_code == 404 and "not enabled" in r.text

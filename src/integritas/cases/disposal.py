@@ -65,12 +65,12 @@ def due_cases(session: Session, today: date, retention_days: Callable[[str], int
     out: list[DueCase] = []
     for c in session.scalars(select(Case).where(Case.status == "decided").order_by(Case.id)):
         o = latest.get(c.id)
-        if o is None or appeal_pending(session, c):
+        if o is None:
             continue
         closed = max(t for t in (o.decided_at, last_event.get(c.id)) if t is not None)
         days = retention_days(o.outcome)
-        if closed.date() >= today - timedelta(days=days):
-            continue
+        if closed.date() >= today - timedelta(days=days) or appeal_pending(session, c):
+            continue  # the appeal query only for the few cases old enough to go
         flags = session.scalars(
             select(ReviewFlag.flag_id)
             .where(ReviewFlag.case_id == c.id)

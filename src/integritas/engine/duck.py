@@ -5,12 +5,11 @@ defaults to ``.tmp`` under the process's *current directory*: curated (pseudonym
 vault names, staged exports could land wherever the command happened to be started, outside
 retention and outside the workspace's permissions. Every connection Integritas opens over a
 workspace goes through ``connect`` here, which points the spill at ``<home>/.duckdb-tmp``
-(mode 0700; emptied by ``clear_spill``).
+(mode 0700), inside the workspace and its permissions.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -39,8 +38,3 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """``duckdb.connect`` for work over ``ws`` (in memory unless ``database`` is given)."""
     return configure(duckdb.connect(str(database), read_only=read_only), ws)
-
-
-def clear_spill(ws: Workspace) -> None:
-    """Remove spill files left by a process that died (none are open between commands)."""
-    shutil.rmtree(ws.home / SPILL_DIR, ignore_errors=True)

@@ -18,7 +18,7 @@ from integritas.metrics.context import MetricContext
 from integritas.metrics.families.access import OWNER, no_incident, reference_missing
 from integritas.metrics.registry import metric
 from integritas.metrics.shapes import people, safe_div
-from integritas.metrics.windows import evidence_rows, windowed
+from integritas.metrics.windows import counted, windowed
 
 ZERO_FILL: frozenset[str] = frozenset()  # rates and scores: no look-ups means no value
 SHARE_WINDOW = 90  # days: the share metric's look-back
@@ -44,12 +44,7 @@ def _flagged(ctx: MetricContext) -> ir.Table:
 
 def _no_incident_evidence(days: int) -> Callable[[MetricContext], ir.Table]:
     """The unreferenced look-ups inside each period's window of ``days`` days."""
-
-    def evidence(ctx: MetricContext) -> ir.Table:
-        w = windowed(ctx, no_incident(ctx), "person_id", "event_time", days)
-        return evidence_rows(w, "it_access")
-
-    return evidence
+    return counted("it_access", no_incident, "person_id", "event_time", days)[1]
 
 
 @metric(
