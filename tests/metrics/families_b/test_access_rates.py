@@ -90,3 +90,24 @@ def test_a_small_role_is_compared_with_the_whole_force() -> None:
     assert got["P-R00"] == pytest.approx(0.0, abs=1e-9)
     assert got["P-RARE2"] == pytest.approx(_score(40, LOOKUPS, 120 / 1200))
     assert got["P-RARE"] == pytest.approx(_score(10, LOOKUPS, 150 / 1200))
+
+
+def test_reference_missing_is_null_or_any_whitespace() -> None:
+    from integritas.metrics.families.access import reference_missing
+
+    refs = {
+        "null": None,
+        "empty": "",
+        "space": " ",
+        "tab": "\t",
+        "mixed": " \t\r\n ",
+        "tab-led": "\tCAD1",
+        "plain": "CAD1",
+        "punct": "#1",
+    }
+    t = ibis.memtable(
+        pa.table({"k": list(refs), "incident_reference": pa.array(refs.values(), pa.string())})
+    )
+    out = ibis.duckdb.connect().to_pyarrow(t.select("k", missing=reference_missing(t)))
+    got = dict(zip(out["k"].to_pylist(), out["missing"].to_pylist(), strict=True))
+    assert got == {k: k in {"null", "empty", "space", "tab", "mixed"} for k in refs}

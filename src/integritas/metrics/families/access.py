@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from integritas.metrics.context import MetricContext
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import safe_div
+from integritas.metrics.shapes import events_outside_shifts, safe_div
 from integritas.metrics.windows import (
     counted,
     evidence_rows,
@@ -38,9 +38,13 @@ def people(ctx: MetricContext) -> ir.Table:
 
 
 def reference_missing(t: ir.Table) -> ir.BooleanValue:
-    """The look-up carries no incident or case reference (null or blank)."""
+    """The look-up carries no incident or case reference (null or blank).
+
+    A blank value is empty or all whitespace, so it sorts before ``"!"``: that comparison
+    runs first and the costly ``strip`` only on the rare values it lets through.
+    """
     ref = t.incident_reference
-    return ref.isnull() | (ref.strip() == "")
+    return ref.isnull() | ((ref < "!") & (ref.strip() == ""))
 
 
 def no_incident(ctx: MetricContext) -> ir.Table:
@@ -91,34 +95,23 @@ def bulk_no_reference(ctx: MetricContext) -> ir.Table:
     return t.filter(_is_bulk(t) & reference_missing(t))
 
 
-def _on_duty_ids(ctx: MetricContext) -> ir.Table:
-    """event_ids of look-ups inside one of the user's worked shifts (day-bucketed equi-join:
-    a shift is matched on its own date and on the next day, for shifts crossing midnight)."""
-    t = ctx.table("it_access")
-    t = t.mutate(_day=t.event_time.date())
-    r = ctx.table("duty_roster")
-    start = r.actual_start.fill_null(r.rostered_start)
-    end = r.actual_end.fill_null(r.rostered_end)
-    worked = r.filter(r.actual_start.notnull() & start.notnull() & end.notnull())
-    worked = worked.select(
-        shift_person=worked.person_id,
-        shift_date=worked.shift_date,
-        cover_from=start - ibis.interval(minutes=DUTY_GRACE_MINUTES),
-        cover_to=end + ibis.interval(minutes=DUTY_GRACE_MINUTES),
-    )
-    hits = []
-    for offset in (0, 1):
-        s = worked.mutate(bucket=worked.shift_date + ibis.interval(days=offset))
-        j = t.join(s, (t.person_id == s.shift_person) & (t._day == s.bucket), how="inner")
-        j = j.filter((j.event_time >= j.cover_from) & (j.event_time <= j.cover_to))
-        hits.append(j.select(covered_id=j.event_id))
-    return hits[0].union(hits[1], distinct=True)
-
-
 def out_of_duty(ctx: MetricContext) -> ir.Table:
-    t = ctx.table("it_access")
-    covered = _on_duty_ids(ctx)
-    return t.anti_join(covered, t.event_id == covered.covered_id)
+    """Look-ups inside none of the user's worked shifts (actual times, else rostered; an
+    hour's grace either side), by the day-bucketed anti-join of ``events_outside_shifts``."""
+    r = ctx.table("duty_roster")
+    worked = r.filter(r.actual_start.notnull()).mutate(
+        _from=r.actual_start.fill_null(r.rostered_start),
+        _to=r.actual_end.fill_null(r.rostered_end),
+    )
+    return events_outside_shifts(
+        ctx.table("it_access"),
+        worked,
+        event_person="person_id",
+        event_time="event_time",
+        shift_start="_from",
+        shift_end="_to",
+        tolerance_minutes=DUTY_GRACE_MINUTES,
+    )
 
 
 # --- metrics ----------------------------------------------------------------------------------
@@ -177,7 +170,7 @@ def it_lookups_no_incident(ctx: MetricContext) -> ir.Table:
     evidence=_col_ev,
     **_COMMON,
 )
-def it_colleague_lookupsreference_missing(ctx: MetricContext) -> ir.Table:
+def it_colleague_lookups_no_reference(ctx: MetricContext) -> ir.Table:
     """Count of it_access events with subject_person_id set and no incident_reference."""
     return _col(ctx)
 
@@ -198,7 +191,7 @@ def it_colleague_lookupsreference_missing(ctx: MetricContext) -> ir.Table:
     evidence=_res_ev,
     **_COMMON,
 )
-def it_restricted_lookupsreference_missing(ctx: MetricContext) -> ir.Table:
+def it_restricted_lookups_no_reference(ctx: MetricContext) -> ir.Table:
     """Count of it_access events on restricted records with no incident_reference."""
     return _res(ctx)
 
@@ -268,7 +261,7 @@ def it_same_postcode_lookups(ctx: MetricContext) -> ir.Table:
     evidence=_blk_ev,
     **(_COMMON | {"unit": "exports"}),
 )
-def it_bulk_exportsreference_missing(ctx: MetricContext) -> ir.Table:
+def it_bulk_exports_no_reference(ctx: MetricContext) -> ir.Table:
     """Count of export queries or queries returning many records, with no incident_reference."""
     return _blk(ctx)
 

@@ -31,33 +31,57 @@ _READS = (
 _POLICY = ("hr_master.person_id", "hr_master.hybrid_policy_pct", "hr_master.attendance_exemption")
 
 
-def _days(ctx: MetricContext) -> ir.Table:
-    """One row per person working day: roster row, whether in the office that day."""
+def _working(ctx: MetricContext) -> ir.Table:
+    """Roster rows of working days (worked or training) in the window."""
     r = ctx.table("duty_roster")
-    r = r.filter(ctx.between(r.shift_date) & r.status.fill_null("").isin(WORKING_STATUSES))
+    return r.filter(ctx.between(r.shift_date) & r.status.fill_null("").isin(WORKING_STATUSES))
+
+
+def _office(ctx: MetricContext) -> ir.Table:
+    """(``o_person``, ``o_day``) of every granted badge event in the window (not distinct)."""
     b = ctx.table("badge_access")
     b = b.filter(ctx.between(b.event_time) & (b.result.fill_null("").lower() == "granted"))
-    office = b.select(o_person=b.person_id, o_day=b.event_time.date()).distinct()
+    return b.select(o_person=b.person_id, o_day=b.event_time.date())
+
+
+def _days(ctx: MetricContext) -> ir.Table:
+    """One row per roster row of a working day, and whether the person was in the office."""
+    r = _working(ctx)
+    office = _office(ctx).distinct()
     j = r.left_join(office, [r.person_id == office.o_person, r.shift_date == office.o_day])
     return j.mutate(in_office=j.o_person.notnull()).drop("o_person", "o_day")
 
 
-def _monthly(ctx: MetricContext) -> ir.Table:
-    d = _days(ctx)
-    d = d.mutate(period_start=month_of(d.shift_date))
-    m = d.group_by(subject_id=d.person_id, period_start=d.period_start).aggregate(
-        working=d.shift_date.nunique(),
-        office=d.shift_date.nunique(where=d.in_office),
-    )
+def _monthly(ctx: MetricContext, who: ir.Table | None = None) -> ir.Table:
+    """Working days and office days per person and month (at least MIN_WORKING_DAYS), of the
+    people in ``who`` (a ``p_person`` column) when given.
+
+    Each side is made distinct per person and day before the join, so the join pairs at most
+    one office day with each working day and the months are plain counts.
+    """
+    r, b = _working(ctx), _office(ctx)
+    if who is not None:  # said outright: DuckDB cannot push the final join below DISTINCT
+        r = r.semi_join(who, r.person_id == who.p_person)
+        b = b.semi_join(who, b.o_person == who.p_person)
+    days = r.select(person_id=r.person_id, day=r.shift_date).distinct()
+    office = b.distinct()
+    j = days.left_join(office, [days.person_id == office.o_person, days.day == office.o_day])
+    g = j.group_by(subject_id=j.person_id, period_start=month_of(j.day))
+    m = g.aggregate(working=j.count(), office=j.count(where=j.o_person.notnull()))
     m = m.filter(m.working >= MIN_WORKING_DAYS)
     return m.mutate(pct=safe_div(m.office * 100, m.working))
 
 
-def _with_policy(ctx: MetricContext) -> ir.Table:
-    m = _monthly(ctx)
+def _policies(ctx: MetricContext) -> ir.Table:
+    """People with a hybrid-working policy and no exemption: ``p_person``, ``policy``."""
     p = people(ctx)
     p = p.filter(p.hybrid_policy_pct.notnull() & ~p.attendance_exemption.fill_null(False))
-    p = p.select(p_person=p.person_id, policy=p.hybrid_policy_pct.cast("float64"))
+    return p.select(p_person=p.person_id, policy=p.hybrid_policy_pct.cast("float64"))
+
+
+def _with_policy(ctx: MetricContext) -> ir.Table:
+    p = _policies(ctx)
+    m = _monthly(ctx, p.select("p_person"))
     return m.join(p, m.subject_id == p.p_person).drop("p_person")
 
 

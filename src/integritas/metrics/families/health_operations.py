@@ -6,6 +6,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from integritas.metrics.context import MetricContext
+from integritas.metrics.families.access import reference_missing
 from integritas.metrics.families.health import (
     _attach,
     _finish,
@@ -308,10 +309,9 @@ _IT = ("it_access.person_id", "it_access.event_time")
     "%",
 )
 def unit_lookups_no_incident_pct(ctx: MetricContext) -> ir.Table:
-    """Look-ups with an empty incident reference / all look-ups x 100."""
+    """Look-ups with no incident reference / all look-ups x 100."""
     it = ctx.table("it_access")
-    ref = it.incident_reference.fill_null("").strip()
-    return _share(ctx, it, "person_id", it.event_time, ref == "")
+    return _share(ctx, it, "person_id", it.event_time, reference_missing(it))
 
 
 @_health(
