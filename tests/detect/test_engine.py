@@ -141,3 +141,23 @@ def test_shadow_flags_never_reach_the_sink(con, load_metric, tmp_path) -> None:
     table = read_flags(ws)
     assert table.num_rows == 4
     assert sorted(set(table.column("mode").to_pylist())) == ["live", "shadow"]
+
+
+def test_explanation_agrees_with_the_value() -> None:
+    from integritas.detect.catalogue import load_rules
+    from integritas.detect.engine import explain, inflect
+
+    assert inflect("{value} [claim|claims] [was|were] late", 1) == "{value} claim was late"
+    assert inflect("{value} [claim|claims] [was|were] late", 2) == "{value} claims were late"
+    assert inflect("{value} [claim|claims]", 1.5) == "{value} claims"
+    assert inflect("{value} [claim|claims]", None) == "{value} claims"
+    rules = {r.name: r for r in load_rules()}
+    row = {"value": 1.0, "period_start": month(1), "period_end": date(2026, 1, 31)}
+    text = explain(rules["overtime_self_authorised"], row)
+    assert text.startswith("1 overtime claim in the month was authorised by the claimant")
+    text = explain(rules["overtime_self_authorised"], {**row, "value": 3.0})
+    assert text.startswith("3 overtime claims in the month were authorised")
+    for r in rules.values():  # every marker resolves, in both numbers
+        for value in (1.0, 4.0):
+            out = explain(r, {**row, "value": value})
+            assert "[" not in out and "|" not in out, (r.name, out)

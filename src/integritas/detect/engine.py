@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -126,10 +127,21 @@ def _fmt(x: float | None, digits: int = 1) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.{digits}f}"
 
 
+# ``[singular|plural]`` in a rule's explanation: the form that agrees with the value.
+_CHOICE = re.compile(r"\[([^\[\]|]*)\|([^\[\]|]*)\]")
+
+
+def inflect(template: str, value: float | None) -> str:
+    """Resolve every ``[singular|plural]`` of ``template``: singular when ``value`` is 1."""
+    return _CHOICE.sub(lambda m: m.group(1 if value == 1 else 2), template)
+
+
 def explain(rule: Rule, row: Mapping[str, Any]) -> str:
-    """Fill the rule's template; numbers are rounded for people, not machines."""
+    """Fill the rule's template; numbers are rounded for people, not machines, and
+    ``[singular|plural]`` agrees with the value ("1 overtime claim", "3 overtime claims")."""
+    value = _num(row.get("value"))
     values = {
-        "value": _fmt(_num(row.get("value"))),
+        "value": _fmt(value),
         "threshold": _fmt(rule.threshold),
         "peer_median": _fmt(_num(row.get("peer_median"))),
         "peer_low": _fmt(_num(row.get("peer_low"))),
@@ -142,7 +154,7 @@ def explain(rule: Rule, row: Mapping[str, Any]) -> str:
         "period_start": str(row.get("period_start")),
         "period_end": str(row.get("period_end")),
     }
-    text = rule.explanation.format(**values)
+    text = inflect(rule.explanation, value).format(**values)
     if rule.persistence:
         text += f" This held {values['periods_hit']} times {rule.persistence.label}."
     return text

@@ -21,7 +21,7 @@ RULES.add(
         threshold=4.0,
         suppressors=("reasonable_adjustment",),
         scenario="rising_sickness_overtime",
-        explanation="{value} sickness spells in the 12 months to {period_end}; peers: "
+        explanation="{value} sickness [spell|spells] in the 12 months to {period_end}; peers: "
         "{peer_low}-{peer_high}.",
         rationale="Frequent spells are the usual trigger for an attendance conversation about "
         "health and support. Spells under a reasonable adjustment are not counted, and anyone "
@@ -57,7 +57,7 @@ RULES.add(
         threshold=3.0,
         suppressors=("reasonable_adjustment",),
         scenario="rest_day_sickness",
-        explanation="{value} short sickness spells next to rest days in the 12 months to "
+        explanation="{value} short sickness [spell|spells] next to rest days in the 12 months to "
         "{period_end}.",
         rationale="A pattern for a supportive conversation, never proof: rest days adjoin many "
         "days of a rota by chance.",
@@ -76,7 +76,7 @@ RULES.add(
         threshold=28.0,
         suppressors=("reasonable_adjustment",),
         scenario="long_term_sickness",
-        explanation="a sickness spell of {value} days overlaps {period_start}.",
+        explanation="a sickness spell of {value} [day|days] overlaps {period_start}.",
         rationale="28 days is the usual occupational-health referral point.",
     )
 )
@@ -92,7 +92,7 @@ RULES.add(
         metric="activity_while_sick",
         threshold=2.0,
         scenario="working_while_sick",
-        explanation="{value} overtime claims or system look-ups in {period_start} on days "
+        explanation="{value} overtime [claim|claims] or system [look-up|look-ups] in {period_start} on days "
         "recorded as sick.",
         rationale="Claiming overtime or using systems while signed off sick contradicts the "
         "absence record; the usual innocent cause is an absence end date not updated on an "

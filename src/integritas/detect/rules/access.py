@@ -81,7 +81,7 @@ RULES.add(
         min_robust_z=3.5,
         min_peer_group=8,
         severity=Severity.LOW,
-        explanation="{value} look-ups without an incident reference in the 90 days to "
+        explanation="{value} [look-up|look-ups] without an incident reference in the 90 days to "
         "{period_end}; peers: {peer_low}-{peer_high}.",
         rationale="Counts favour busy users; kept in shadow beside the share-based rule.",
         **(_BASE | {"mode": Mode.SHADOW}),
@@ -95,7 +95,7 @@ RULES.add(
         threshold=4.0,
         severity=Severity.MEDIUM,
         explanation="Over the year to {period_end}, the share of this person's look-ups with no "
-        "incident reference stands {value} standard errors above colleagues in the same role, "
+        "incident reference stands {value} [standard error|standard errors] above colleagues in the same role, "
         "allowing for how many look-ups the person made and for how much the role's habits vary "
         "(chance alone gives 4 or more about once in 30,000 people).",
         rationale="Every look-up should carry its policing purpose. Comparing with colleagues in "
@@ -159,7 +159,7 @@ for name, metric, what, severity, threshold, suppressors, mode in _TARGETED:
             threshold=threshold,
             severity=severity,
             suppressors=suppressors,
-            explanation=f"{{value}} look-ups of {what} with no incident or case reference in "
+            explanation=f"{{value}} [look-up|look-ups] of {what} with no incident or case reference in "
             "the 90 days to {period_end}.",
             rationale=f"Looking up {what} without a recorded purpose is the commonest form of "
             f"data misuse found by audits; one look-up can be a slip, {threshold:.0f} within 90 "
@@ -175,7 +175,7 @@ RULES.add(
         threshold=2.0,
         suppressors=("analysis_role",),
         severity=Severity.HIGH,
-        explanation="{value} bulk exports with no reference in the 90 days to {period_end}.",
+        explanation="{value} bulk [export|exports] with no reference in the 90 days to {period_end}.",
         rationale="Bulk extraction without a tasking reference risks mass disclosure; analysts "
         "export as part of the job and are left to their own review.",
         **_BASE,
@@ -189,7 +189,7 @@ RULES.add(
         threshold=2.0,
         suppressors=("night_rota",),
         severity=Severity.MEDIUM,
-        explanation="{value} look-ups in the 90 days to {period_end} made with no worked shift "
+        explanation="{value} [look-up|look-ups] in the 90 days to {period_end} made with no worked shift "
         "covering the time (an hour's grace either side).",
         rationale="Systems are for duty use; look-ups well outside any worked shift suggest "
         "personal use. Night rotas are covered by their shifts and also suppressed; a roster "
@@ -204,7 +204,7 @@ RULES.add(
         metric="it_lookup_volume_vs_baseline",
         threshold=3.0,
         severity=Severity.LOW,
-        explanation="{value} times the person's own monthly look-up volume in {period_start}.",
+        explanation="{value} [time|times] the person's own monthly look-up volume in {period_start}.",
         rationale="A change in own behaviour; many innocent causes (new post, major "
         "investigation), so shadow only.",
         **(_BASE | {"mode": Mode.SHADOW}),
@@ -217,7 +217,7 @@ RULES.add(
         metric="it_repeat_subject_lookups",
         threshold=5.0,
         severity=Severity.LOW,
-        explanation="one subject looked up {value} times in {period_start}.",
+        explanation="one subject looked up {value} [time|times] in {period_start}.",
         rationale="Repeated look-ups of one subject can show personal interest; investigations "
         "also do this, so shadow until measured.",
         **(_BASE | {"mode": Mode.SHADOW}),

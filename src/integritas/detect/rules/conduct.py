@@ -21,7 +21,7 @@ RULES.add(
         min_robust_z=2.0,
         min_peer_group=5,
         scenario="complaint_pattern",
-        explanation="{value} complaints in the 12 months to {period_end}; peers: "
+        explanation="{value} [complaint|complaints] in the 12 months to {period_end}; peers: "
         "{peer_low}-{peer_high} (robust z {robust_z}).",
         rationale="Early intervention: a supportive review when complaints run well above "
         "peers doing similar work; not a finding, and no misconduct route.",
@@ -38,7 +38,7 @@ RULES.add(
         metric="complaints_90d",
         threshold=2.0,
         scenario="complaint_pattern",
-        explanation="{value} complaints in the 90 days to {period_end}.",
+        explanation="{value} [complaint|complaints] in the 90 days to {period_end}.",
         rationale="Recency: a fresh cluster matters more than an old one; shadow until measured.",
     )
 )
@@ -54,7 +54,7 @@ RULES.add(
         metric="complaints_same_allegation",
         threshold=3.0,
         scenario="complaint_pattern",
-        explanation="{value} different complainants made the same kind of allegation in the "
+        explanation="{value} different [complainant|complainants] made the same kind of allegation in the "
         "12 months to {period_end}.",
         rationale="Independent people describing the same behaviour is the strongest signal in "
         "complaint data; the same complainant complaining repeatedly is not counted twice.",
@@ -72,7 +72,7 @@ RULES.add(
         metric="sustained_findings_3y",
         threshold=2.0,
         scenario="repeat_misconduct",
-        explanation="{value} upheld complaints or proven findings in the three years to "
+        explanation="{value} [upheld complaint or proven finding|upheld complaints or proven findings] in the three years to "
         "{period_end}.",
         rationale="Already known to professional standards; shown for context, so shadow.",
     )
@@ -89,7 +89,7 @@ RULES.add(
         metric="complaints_after_intervention",
         threshold=1.0,
         scenario="repeat_misconduct",
-        explanation="{value} new complaints in {period_start} within a year of a finding or "
+        explanation="{value} new [complaint|complaints] in {period_start} within a year of a finding or "
         "sanction.",
         rationale="Repeats after an intervention suggest it did not work; one complaint is weak "
         "evidence, hence shadow.",

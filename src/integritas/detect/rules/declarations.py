@@ -99,7 +99,7 @@ RULES.add(
         metric="supplier_gifts_unapproved",
         threshold=1.0,
         scenario="undeclared_supplier_gifts",
-        explanation="{value} gifts or hospitality from force suppliers accepted without approval "
+        explanation="{value} [gift or hospitality|gifts or hospitality] from force suppliers accepted without approval "
         "in the 12 months to {period_end}.",
         rationale="Gifts from those who contract with the force need approval under the gifts "
         "policy; a supplier is recognised by its id or its normalised name, so a missing "
@@ -136,7 +136,7 @@ RULES.add(
         metric="expenses_to_gift_supplier",
         threshold=1.0,
         scenario="supplier_conflict",
-        explanation="{value} expense claims in {period_start} paid to a supplier that gave the "
+        explanation="{value} expense [claim|claims] in {period_start} paid to a supplier that gave the "
         "claimant a gift in the previous year.",
         rationale="Spending with a supplier after accepting its gift is a conflict of interest "
         "to review; small suppliers (hotels) make innocent overlaps common, hence shadow.",
@@ -154,7 +154,7 @@ RULES.add(
         metric="business_interest_review_overdue",
         threshold=1.0,
         scenario="declaration_review_overdue",
-        explanation="{value} approved business interests past their review date at {period_end}.",
+        explanation="{value} approved business [interest|interests] past [its|their] review date at {period_end}.",
         rationale="Approvals are time-limited; overdue reviews are usually administrative.",
     )
 )
@@ -170,7 +170,7 @@ RULES.add(
         metric="second_job_plus_duty_hours",
         threshold=48.0,
         scenario="excessive_hours",
-        explanation="about {value} hours a week in {period_start} with duty and the declared "
+        explanation="about {value} [hour|hours] a week in {period_start} with duty and the declared "
         "second job.",
         rationale="The Working Time Regulations average of 48 hours a week applies across jobs; "
         "declared second jobs are approved, so this is welfare, and shadow until measured.",
@@ -189,7 +189,7 @@ RULES.add(
         threshold=1.0,
         suppressors=("approved_business_interest",),
         scenario="undeclared_secondary_employment",
-        explanation="{value} company appointments in the companies register (a match accepted "
+        explanation="{value} company [appointment|appointments] in the companies register (a match accepted "
         "by a reviewer) with no business interest declared by {period_end}.",
         rationale="Business interests must be declared; only human-accepted registry matches "
         "count, so namesakes are excluded, and a declaration under a similar name suppresses.",
@@ -208,7 +208,7 @@ RULES.add(
         threshold=1.0,
         suppressors=("declared_association",),
         scenario="undeclared_membership",
-        explanation="{value} memberships in a register (a match accepted by a reviewer) with "
+        explanation="{value} [membership|memberships] in a register (a match accepted by a reviewer) with "
         "no association declared by {period_end}.",
         rationale="Membership of organisations that could conflict with police duties must be "
         "declared; only human-accepted registry matches count.",

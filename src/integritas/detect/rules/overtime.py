@@ -36,7 +36,7 @@ _tertiary(
     "overtime_self_authorised_claims",
     1,
     "self_authorised_claim",
-    "{value} overtime claims in the month were authorised by the claimant.",
+    "{value} overtime [claim|claims] in the month [was|were] authorised by the claimant.",
     "Separation of duties: nobody may approve their own pay. Any instance is a control "
     "failure worth review, whatever the amount.",
     severity=Severity.HIGH,
@@ -47,7 +47,7 @@ _tertiary(
     "overtime_overlapping_claims",
     2,
     "double_claim",
-    "{value} overtime claims in the month overlap another claim for the same hours.",
+    "{value} overtime [claim|claims] in the month [overlaps|overlap] another claim for the same hours.",
     "A person cannot work the same hour twice. Two overlapping claims form a pair, so the "
     "threshold is one pair. Misses duplicates entered under different dates.",
     severity=Severity.HIGH,
@@ -58,7 +58,7 @@ _tertiary(
     "overtime_claims_no_presence",
     2,
     "overtime_no_presence",
-    "{value} overtime claims in the month with no badge or device record during the claimed "
+    "{value} overtime [claim|claims] in the month with no badge or device record during the claimed "
     "hours (threshold {threshold}).",
     "Badge readers and duty devices independently record attendance; a claim with neither "
     "during its hours has nothing supporting it. One can be a missed swipe or a flat "
@@ -72,7 +72,7 @@ _tertiary(
     "overtime_claims_no_presence_91d",
     4,
     "overtime_no_presence",
-    "{value} overtime claims in the 91 days to {period_end} with no badge or device record "
+    "{value} overtime [claim|claims] in the 91 days to {period_end} with no badge or device record "
     "during the claimed hours (threshold {threshold}).",
     "Catches the behaviour spread thinly over months. Missed swipes and flat batteries give "
     "most people one or two unsupported claims a quarter, but a count grows with the number "
@@ -87,7 +87,7 @@ _tertiary(
     "rest_day_claims_no_presence",
     1,
     "overtime_no_presence",
-    "{value} overtime claims in the month for work on a rest day with no badge or device "
+    "{value} overtime [claim|claims] in the month for work on a rest day with no badge or device "
     "record at any time during the claimed hours (threshold {threshold}).",
     "A whole rest day worked leaves badge swipes and duty-device pings; a claim with neither "
     "has nothing supporting it. Unlike an extension, a single missed swipe cannot explain "
@@ -100,7 +100,7 @@ _tertiary(
     "overtime_claims_after_booking_off",
     1,
     "overtime_no_presence",
-    "{value} overtime claims in the month run on more than 30 minutes past the booked-off "
+    "{value} overtime [claim|claims] in the month [runs|run] on more than 30 minutes past the booked-off "
     "time recorded on the roster (threshold {threshold}).",
     "The roster's booking-off time and the claim are two records of the same evening; a "
     "claim running past it claims hours the roster says were not worked. The two records "
@@ -112,7 +112,7 @@ _tertiary(
     "overtime_claims_during_absence",
     2,
     "double_claim",
-    "{value} overtime claims in the month for days recorded as absence.",
+    "{value} overtime [claim|claims] in the month for days recorded as absence.",
     "Pay for work on a day recorded as sickness or leave is paid twice or not worked. Shadow: "
     "part-day absences make single claims legitimate.",
     mode=Mode.SHADOW,
@@ -123,7 +123,7 @@ _tertiary(
     "overtime_claims_without_operation",
     2,
     "overtime_no_presence",
-    "{value} claims in the month give an operation reason but name no operation running that day.",
+    "{value} [claim|claims] in the month [gives|give] an operation reason but [names|name] no operation running that day.",
     "Operation overtime is authorised per operation; a claim naming none that ran cannot "
     "have been authorised under one. Shadow until operation codes are reliably entered.",
     mode=Mode.SHADOW,
@@ -144,7 +144,7 @@ RULES.add(
         persistence=Persistence(k=2, n=3),
         suppressors=("major_event_overtime",),
         scenario="excessive_hours",
-        explanation="{value} overtime hours in the month against a peer median of "
+        explanation="{value} overtime [hour|hours] in the month against a peer median of "
         "{peer_median} ({peer_n} peers, robust z {robust_z}).",
         rationale="Sustained overtime far above colleagues doing the same job is a fatigue "
         "risk. Peer comparison within unit/role; authorised major events explain it. Welfare "

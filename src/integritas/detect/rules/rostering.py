@@ -20,7 +20,7 @@ RULES.add(
         metric="roster_self_overtime_edits",
         threshold=2,
         scenario="roster_manipulation",
-        explanation="{value} edits to own shifts added paid overtime in the 90 days to "
+        explanation="{value} [edit|edits] to own shifts added paid overtime in the 90 days to "
         "{period_end} (threshold {threshold}); peers: {peer_low}-{peer_high}.",
         rationale="Overtime is added to a shift by the supervisor who approves it; a person "
         "adding paid hours to their own shift twice within 90 days bypasses that control. One "
@@ -42,7 +42,7 @@ RULES.add(
         metric="roster_retrospective_self_edits",
         threshold=2,
         scenario="roster_manipulation",
-        explanation="{value} edits to own shifts made more than a day after the shift ended, "
+        explanation="{value} [edit|edits] to own shifts made more than a day after the shift ended, "
         "in the 90 days to {period_end} (threshold {threshold}); peers: {peer_low}-{peer_high}.",
         rationale="Changing one's own record of a shift days after it ended is how hours that "
         "were never worked enter the roster; corrections are normally made by a supervisor. "
@@ -63,7 +63,7 @@ RULES.add(
         threshold=3,
         suppressors=("rostering_role",),
         scenario="roster_manipulation",
-        explanation="{value} edits to colleagues' shifts by someone who is not a supervisor "
+        explanation="{value} [edit|edits] to colleagues' shifts by someone who is not a supervisor "
         "(threshold {threshold}).",
         rationale="Editing other people's rosters is a supervisor's or resourcing role; others "
         "doing it repeatedly may be acting for a colleague. Shadow until the force confirms "
@@ -83,7 +83,7 @@ RULES.add(
         threshold=2,
         suppressors=("major_event_overtime",),
         scenario="roster_manipulation",
-        explanation="{value} of own rest days turned into duty days in the month "
+        explanation="{value} own rest [day|days] turned into [a duty day|duty days] in the month "
         "(threshold {threshold}).",
         rationale="Rest-day working is paid at a premium and is set by resourcing, not by the "
         "officer. Authorised major-event working explains it. Shadow: few systems record it.",
@@ -103,7 +103,7 @@ RULES.add(
         threshold=4,
         persistence=Persistence(k=2, n=3),
         scenario="roster_manipulation",
-        explanation="{value} shift swaps with the same colleague in the month "
+        explanation="{value} shift [swap|swaps] with the same colleague in the month "
         "(threshold {threshold}).",
         rationale="Swaps are normal; many with one colleague, month after month, can hide "
         "one covering for the other. Weak on its own, so shadow.",

@@ -43,7 +43,7 @@ RULES.add(
         metric="vetting_review_overdue_days",
         threshold=REVIEW_GRACE_DAYS,
         scenario="vetting_lapsed",
-        explanation="vetting review {value} days overdue at {period_end}.",
+        explanation="vetting review {value} [day|days] overdue at {period_end}.",
         rationale="A review more than a month overdue means clearance is in effect lapsed; low "
         "severity because the cause is often organisational.",
     )
@@ -60,7 +60,7 @@ RULES.add(
         metric="mandatory_training_long_overdue",
         threshold=1.0,
         scenario="training_overdue",
-        explanation="{value} mandatory courses more than 90 days overdue at {period_end}.",
+        explanation="{value} mandatory [course|courses] more than 90 days overdue at {period_end}.",
         rationale="Mandatory training (information security, data protection) is a lawful "
         "instruction; 90 days past due, after the line-manager prompt, it is a conduct matter.",
     )
@@ -77,7 +77,7 @@ RULES.add(
         metric="mandatory_training_overdue",
         threshold=1.0,
         scenario="training_overdue",
-        explanation="{value} mandatory courses overdue at {period_end}.",
+        explanation="{value} mandatory [course|courses] overdue at {period_end}.",
         rationale="A prompt for the line manager before the 90-day conduct threshold.",
     )
 )

@@ -35,7 +35,7 @@ _welfare(
     "Average weekly hours over the working-time limit",
     "avg_weekly_hours",
     "excessive_hours",
-    "averaged {value} hours a week in the month (limit {threshold}).",
+    "averaged {value} [hour|hours] a week in the month (limit {threshold}).",
     "The Working Time Regulations cap average weekly hours at 48. Two months in three over "
     "it is sustained, not a one-off operation; authorised major events explain it.",
     threshold=48,
@@ -47,7 +47,7 @@ _welfare(
     "Repeated weeks over 48 hours",
     "weeks_over_48_hours",
     "excessive_hours",
-    "{value} weeks over 48 hours in the month (threshold {threshold}).",
+    "{value} [week|weeks] over 48 hours in the month (threshold {threshold}).",
     "Several long weeks in a month, month after month, is a fatigue risk even when the "
     "average is under the limit.",
     threshold=3,
@@ -60,7 +60,7 @@ _welfare(
     "Repeated shifts over 12 hours",
     "long_shifts",
     "excessive_hours",
-    "{value} shifts longer than 12 hours in the month (threshold {threshold}).",
+    "{value} [shift|shifts] longer than 12 hours in the month (threshold {threshold}).",
     "Fatigue risk rises sharply beyond 12 hours; a few are normal (late arrests).",
     threshold=4,
     suppressors=("major_event_overtime",),
@@ -70,7 +70,7 @@ _welfare(
     "Repeatedly less than 11 hours' rest",
     "short_rest_breaks",
     "excessive_hours",
-    "{value} shifts started with less than 11 hours' rest in the month (threshold {threshold}).",
+    "{value} [shift|shifts] started with less than 11 hours' rest in the month (threshold {threshold}).",
     "Daily rest of 11 hours is the working-time norm; quick changeovers are sometimes "
     "rostered, so only repeated breaches flag.",
     threshold=4,
@@ -81,7 +81,7 @@ _welfare(
     "Long runs of consecutive nights",
     "night_shift_run",
     "excessive_hours",
-    "worked {value} nights in a row (threshold {threshold}).",
+    "worked {value} [night|nights] in a row (threshold {threshold}).",
     "Long runs of nights disrupt sleep; people on a planned night rota are excluded.",
     threshold=6,
     suppressors=("night_rota",),
@@ -91,7 +91,7 @@ _welfare(
     "No annual leave in 180 days",
     "annual_leave_days_180d",
     "no_leave",
-    "{value} days of annual leave in the 180 days to {period_end}.",
+    "{value} [day|days] of annual leave in the 180 days to {period_end}.",
     "Taking no leave for six months is an early sign of overwork, and in integrity terms a "
     "reason to check nobody else covers the role. Only assessed with a full 180-day roster.",
     threshold=1,
