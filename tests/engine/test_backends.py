@@ -12,7 +12,12 @@ from integritas.catalog.registry import catalog
 from integritas.engine.backends import DuckDBEngine, EngineError, open_engine
 from integritas.engine.testing import write_batch
 from integritas.metrics.context import MetricContext
-from integritas.metrics.shapes import events_in_shifts, rolling_per_person_month
+from integritas.metrics.shapes import (
+    Shifts,
+    events_in_shifts,
+    events_outside_shifts,
+    rolling_per_person_month,
+)
 from integritas.settings import Workspace
 
 
@@ -53,6 +58,13 @@ def test_events_in_shifts_day_buckets_cross_midnight(tmp_path: Path) -> None:
                 "actual_start": datetime(2025, 1, 2, 8),
                 "actual_end": datetime(2025, 1, 2, 16),
             },
+            {  # starts just after midnight: its grace reaches back into the day before
+                "shift_id": "E1",
+                "person_id": "P-3",
+                "shift_date": date(2025, 1, 3),
+                "actual_start": datetime(2025, 1, 3, 0, 10),
+                "actual_end": datetime(2025, 1, 3, 8),
+            },
         ],
     )
     write_batch(
@@ -63,26 +75,34 @@ def test_events_in_shifts_day_buckets_cross_midnight(tmp_path: Path) -> None:
             {"event_id": "E2", "person_id": "P-1", "event_time": datetime(2025, 1, 2, 7)},
             {"event_id": "E3", "person_id": "P-2", "event_time": datetime(2025, 1, 2, 7, 50)},
             {"event_id": "E4", "person_id": "P-2", "event_time": datetime(2025, 1, 1, 9)},
+            {"event_id": "E5", "person_id": "P-3", "event_time": datetime(2025, 1, 2, 23, 58)},
+            {"event_id": "E6", "person_id": "P-9", "event_time": datetime(2025, 1, 2, 10)},
         ],
     )
     eng = DuckDBEngine(ws).open()
     b = eng.backend
-    pairs = events_in_shifts(
-        b.table("it_access"),
-        b.table("duty_roster"),
-        event_person="person_id",
-        event_time="event_time",
-        tolerance_minutes=15,
-    )
+    shifts = Shifts(b.table("duty_roster"), tolerance_minutes=15)
+    events = b.table("it_access")
+    pairs = events_in_shifts(events, shifts, event_person="person_id", event_time="event_time")
     got = sorted((r["event_id"], r["shift_shift_id"]) for r in eng.to_arrow(pairs).to_pylist())
-    assert got == [("E1", "N1"), ("E3", "D1")]
+    assert got == [("E1", "N1"), ("E3", "D1"), ("E5", "E1")]
+    outside = events_outside_shifts(
+        events, shifts, event_person="person_id", event_time="event_time"
+    )
+    assert sorted(eng.to_arrow(outside).column("event_id").to_pylist()) == ["E2", "E4", "E6"]
+    assert set(outside.columns) == set(events.columns)
     ctx = MetricContext(b, date(2025, 1, 1), date(2025, 2, 28))
     rolled = rolling_per_person_month(ctx, b.table("it_access"), "person_id", "event_time", 45)
     vals = {
         (r["subject_id"], r["period_start"]): r["value"] for r in eng.to_arrow(rolled).to_pylist()
     }
-    # 45 days ending 31 January hold all four events; ending 28 February, none.
-    assert vals == {("P-1", date(2025, 1, 1)): 2.0, ("P-2", date(2025, 1, 1)): 2.0}
+    # 45 days ending 31 January hold every event; ending 28 February, none.
+    assert vals == {
+        ("P-1", date(2025, 1, 1)): 2.0,
+        ("P-2", date(2025, 1, 1)): 2.0,
+        ("P-3", date(2025, 1, 1)): 1.0,
+        ("P-9", date(2025, 1, 1)): 1.0,
+    }
 
 
 @pytest.mark.spark

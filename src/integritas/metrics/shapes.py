@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
@@ -98,15 +99,25 @@ def hours_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.Floati
     return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / 3600.0
 
 
-def _spans(
-    shifts: ir.Table, person: str, start: str, end: str, tolerance_minutes: int, keep: bool
-) -> ir.Table:
-    """Shifts with a start and an end, as ``_sp`` (person), ``_lo`` and ``_hi`` (± tolerance),
-    plus every shift column prefixed ``shift_`` when ``keep``."""
-    tol = ibis.interval(minutes=tolerance_minutes)
-    s = shifts.filter(shifts[start].notnull() & shifts[end].notnull())
-    extra = {f"shift_{c}": s[c] for c in s.columns} if keep else {}
-    return s.select(_sp=s[person], _lo=s[start] - tol, _hi=s[end] + tol, **extra)
+@dataclass(frozen=True)
+class Shifts:
+    """A table of shifts: which columns hold the person, the start and the end, and the grace
+    (minutes) either side that still counts as inside the shift."""
+
+    table: ir.Table
+    person: str = "person_id"
+    start: str = "actual_start"
+    end: str = "actual_end"
+    tolerance_minutes: int = 0
+
+    def spans(self, keep: bool) -> ir.Table:
+        """Shifts with a start and an end, as ``_sp`` (person), ``_lo`` and ``_hi`` (± the
+        tolerance), plus every shift column prefixed ``shift_`` when ``keep``."""
+        tol = ibis.interval(minutes=self.tolerance_minutes)
+        t = self.table
+        s = t.filter(t[self.start].notnull() & t[self.end].notnull())
+        extra = {f"shift_{c}": s[c] for c in s.columns} if keep else {}
+        return s.select(_sp=s[self.person], _lo=s[self.start] - tol, _hi=s[self.end] + tol, **extra)
 
 
 def _first_day(spans: ir.Table) -> ir.Table:
@@ -122,15 +133,7 @@ def _second_day(spans: ir.Table) -> ir.Table:
 
 
 def events_in_shifts(
-    events: ir.Table,
-    shifts: ir.Table,
-    *,
-    event_person: str,
-    event_time: str,
-    shift_person: str = "person_id",
-    shift_start: str = "actual_start",
-    shift_end: str = "actual_end",
-    tolerance_minutes: int = 0,
+    events: ir.Table, shifts: Shifts, *, event_person: str, event_time: str
 ) -> ir.Table:
     """Pairs (event, shift) where the event time falls inside the shift (± tolerance).
 
@@ -140,7 +143,7 @@ def events_in_shifts(
     than a day plus the tolerance; event columns keep their names, shift columns are
     prefixed ``shift_``.
     """
-    s = _spans(shifts, shift_person, shift_start, shift_end, tolerance_minutes, keep=True)
+    s = shifts.spans(keep=True)
     buckets = _first_day(s).union(_second_day(s))
     e = events.mutate(_day=events[event_time].date())
     j = e.inner_join(buckets, [e[event_person] == buckets._sp, e._day == buckets._day])
@@ -149,15 +152,7 @@ def events_in_shifts(
 
 
 def events_outside_shifts(
-    events: ir.Table,
-    shifts: ir.Table,
-    *,
-    event_person: str,
-    event_time: str,
-    shift_person: str = "person_id",
-    shift_start: str = "actual_start",
-    shift_end: str = "actual_end",
-    tolerance_minutes: int = 0,
+    events: ir.Table, shifts: Shifts, *, event_person: str, event_time: str
 ) -> ir.Table:
     """The events inside none of their person's shifts (± tolerance): the complement of
     :func:`events_in_shifts`, on the same day buckets and the same assumption.
@@ -166,8 +161,8 @@ def events_outside_shifts(
     join condition: no pairs are built and no event is looked up by id
     (~2.5x faster on DuckDB than collecting the covered events and subtracting them).
     """
-    s = _spans(shifts, shift_person, shift_start, shift_end, tolerance_minutes, keep=False)
     e = events.mutate(_eday=events[event_time].date())
+    s = shifts.spans(keep=False)
     for b in (_first_day(s), _second_day(s)):
         e = e.anti_join(
             b,

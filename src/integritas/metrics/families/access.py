@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from integritas.metrics.context import MetricContext
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import events_outside_shifts, safe_div
+from integritas.metrics.shapes import Shifts, events_outside_shifts, safe_div
 from integritas.metrics.windows import (
     counted,
     evidence_rows,
@@ -103,14 +103,9 @@ def out_of_duty(ctx: MetricContext) -> ir.Table:
         _from=r.actual_start.fill_null(r.rostered_start),
         _to=r.actual_end.fill_null(r.rostered_end),
     )
+    shifts = Shifts(worked, start="_from", end="_to", tolerance_minutes=DUTY_GRACE_MINUTES)
     return events_outside_shifts(
-        ctx.table("it_access"),
-        worked,
-        event_person="person_id",
-        event_time="event_time",
-        shift_start="_from",
-        shift_end="_to",
-        tolerance_minutes=DUTY_GRACE_MINUTES,
+        ctx.table("it_access"), shifts, event_person="person_id", event_time="event_time"
     )
 
 
