@@ -3,6 +3,9 @@
     .venv/bin/python bench/ingest.py             # 10M rows (several minutes, ~1.5 GB disk)
     .venv/bin/python bench/ingest.py --rows 200000
 
+A third row copies the same file to Parquet with ingest's writer options and nothing else:
+the floor under any ingest that writes Parquet (no validation, pseudonyms or lineage).
+
 Each measurement runs in its own child process so that peak RSS is its own. The ratio is of
 wall-clock seconds; CPU seconds (all threads) are printed too, because on a shared machine the
 wall clock of a parallel read swings with the load while the CPU it spends does not.
@@ -54,6 +57,27 @@ def _plain(path: str) -> int:
     reader = "read_csv" if path.endswith(".csv") else "read_parquet"
     con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}('{path}')")
     row = con.execute("SELECT count(*) FROM t").fetchone()
+    return int(row[0]) if row else 0
+
+
+# ingest's Parquet writer options (integritas.ingest.batch.PARQUET, checked after the runs:
+# importing integritas here would put its import time into the floor).
+WRITER = "FORMAT parquet, DICTIONARY_SIZE_LIMIT 4096"
+
+
+def _rewrite(path: str, home: str) -> int:
+    """The floor under any ingest: the same rows copied to Parquet with ingest's writer
+    options, nothing else (no validation, pseudonyms or lineage)."""
+    import duckdb
+
+    Path(home).mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = false")
+    reader = "read_csv" if path.endswith(".csv") else "read_parquet"
+    row = con.execute(
+        f"COPY (SELECT * FROM {reader}('{path}')) TO '{home}/copy.parquet' ({WRITER})"
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
@@ -109,17 +133,25 @@ def main() -> None:
         for label, path in (("CSV", csv), ("Parquet", pq)):
             n0, s0, c0, m0 = measure(_plain, str(path))
             n1, s1, c1, m1 = measure(_ingest, str(path), str(folder / f"home-{label}"))
+            n2, s2, c2, m2 = measure(_rewrite, str(path), str(folder / f"copy-{label}"))
             for what, n, s, c, m in (
                 ("plain duckdb", n0, s0, c0, m0),
                 ("ingest_path", n1, s1, c1, m1),
+                ("copy to parquet", n2, s2, c2, m2),
             ):
                 print(
                     f"{what + ' ' + label:<28}{n:>12,}{s:>10.2f}{n / s:>14,.0f}{c:>8.2f}{m:>13.0f}"
                 )
-            print(
-                f"{'ratio ' + label + ' (ingest/plain)':<28}{'':>12}{s1 / s0:>10.2f}x"
-                f"{'':>14}{c1 / c0:>7.2f}x"
-            )
+            for what, s, c in (("ratio", s1, c1), ("floor", s2, c2)):
+                kind = "ingest" if what == "ratio" else "copy"
+                print(
+                    f"{f'{what} {label} ({kind}/plain)':<28}{'':>12}{s / s0:>10.2f}x"
+                    f"{'':>14}{c / c0:>7.2f}x"
+                )
+    from integritas.ingest.batch import PARQUET
+
+    if PARQUET != WRITER:
+        raise SystemExit(f"bench WRITER {WRITER!r} differs from ingest's {PARQUET!r}")
 
 
 if __name__ == "__main__":

@@ -85,12 +85,27 @@ def test_garbage_in_any_format_is_a_message(tmp_path: Path, suffix: str, body: b
 
 
 @settings(max_examples=60, deadline=None)
-@given(values=st.lists(st.text(max_size=10), max_size=30))
+@given(values=st.lists(st.text(max_size=10), max_size=30, unique=True))
 def test_batch_pseudonyms_equal_one_by_one(tmp_path_factory, values: list[str]) -> None:
-    """The batched HMAC path gives each value exactly its single-value pseudonym."""
-    from integritas.ingest.pseudonyms import Pseudonymiser
+    """The batched path (HMACs in Python, encoded by DuckDB) gives each value exactly its
+    single-value pseudonym and keyed hash."""
+    import duckdb
+
+    from integritas.ingest.pseudonyms import Pseudonymiser, keyed_sql
 
     ws = Workspace.from_settings(tmp_path_factory.getbasetemp() / "pseudo-home")
     ps = Pseudonymiser(ws)
-    assert ps.pseudonyms(values) == {v: ps.pseudonym(v) for v in values}
-    assert ps.keyed_hashes(values) == {v: ps.keyed_hash(v) for v in values}
+    con = duckdb.connect()
+    for hashed, one in ((False, ps.pseudonym), (True, ps.keyed_hash)):
+        if not values:
+            assert ps.digests_hex(values, hashed=hashed) == ""
+            continue
+        digests = ps.digests_hex(values, hashed=hashed)
+        got = [
+            r[0]
+            for r in con.execute(
+                f"SELECT {keyed_sql('h', hashed=hashed)} FROM "
+                f"(SELECT unnest(string_split('{digests}', ',')) AS h)"
+            ).fetchall()
+        ]
+        assert got == [one(v) for v in values]

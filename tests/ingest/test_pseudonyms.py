@@ -111,3 +111,39 @@ def test_odd_staff_numbers_get_their_own_pseudonym(ws: Workspace, badge_csv, kit
     assert [p for _, p in got] == expected
     assert len(set(expected)) == len(expected)
     assert ps.pseudonym("sn 0005") == ps.pseudonym("SN0005")
+
+
+def test_padded_identifiers_are_trimmed_through_their_map(
+    ws: Workspace, hr_csv, kit, strict, tmp_path
+) -> None:
+    """Identifiers are staged as exported and trimmed only as distinct values (Parquet: read
+    straight from the export): a padded staff number or surname gets the trimmed value's
+    pseudonym or keyed hash, a blank line manager none, and the vault keeps trimmed text."""
+    rows = [
+        kit.hr_row(" SN0001 ", surname=" Smith", line_manager_staff_number="SN0002\u3000"),
+        kit.hr_row("SN0002\u00a0", surname="Jones", line_manager_staff_number="  "),
+    ]
+    path = tmp_path / "hr_master.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_csv('{hr_csv(rows)}', all_varchar=true)) "
+        f"TO '{path}' (FORMAT parquet)"
+    )
+    assert ingest_path(ws, path, settings=strict).exit_code == 0
+    ps = Pseudonymiser(ws)
+    con = duckdb.connect()
+    curated = con.execute(
+        "SELECT person_id, surname_key, line_manager_id FROM read_parquet("
+        f"{[str(f) for f in curated_files(ws, 'hr_master')]}) ORDER BY _row_number"
+    ).fetchall()
+    assert curated == [
+        (ps.pseudonym("SN0001"), ps.keyed_hash("Smith"), ps.pseudonym("SN0002")),
+        (ps.pseudonym("SN0002"), ps.keyed_hash("Jones"), None),
+    ]
+    vault = con.execute(
+        "SELECT person_id, staff_number, surname FROM read_parquet("
+        f"{[str(f) for f in vault_files(ws, 'hr_master')]}) ORDER BY _row_number"
+    ).fetchall()
+    assert vault == [
+        (ps.pseudonym("SN0001"), "SN0001", "Smith"),
+        (ps.pseudonym("SN0002"), "SN0002", "Jones"),
+    ]

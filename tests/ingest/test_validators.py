@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integritas.catalog.registry import catalog
+from integritas.ingest.checks import clean
 from integritas.ingest.errors import IngestError
 from integritas.ingest.layout import manifests
 from integritas.ingest.models import BatchStatus
@@ -89,11 +90,11 @@ def test_bad_flag_is_exactly_some_reason(tmp_path: Path, rows: list[list[str]]) 
     con = duckdb.connect()
     try:
         export = read_file(con, path)
-        stage(con, export, HR, None)
+        staging = stage(con, export, HR, None)
     except IngestError:
         return  # unreadable: a clear error, covered elsewhere
     flagged = {r[0] for r in con.execute("SELECT __rn FROM __staged WHERE __bad").fetchall()}
-    # Every row's reasons, from the plain trim() of the text (the staged fast path must agree).
+    # Every row's reasons, from the plain trim() of the text (the staged fast paths must agree).
     texts = ", ".join(
         f"NULLIF(trim({quote_ident(n)}), '') AS {quote_ident('f:' + n)}" for n in names
     )
@@ -109,7 +110,8 @@ def test_bad_flag_is_exactly_some_reason(tmp_path: Path, rows: list[list[str]]) 
     assert flagged == rejected
     # The staged text of a failing row is what the export held, trimmed.
     got = con.execute(
-        f"SELECT s.__rn FROM __staged s JOIN {rel} r USING (__rn) WHERE s.__bad AND ("
+        f"SELECT s.__rn FROM (SELECT __rn, __bad, {staging.text_columns()} FROM __staged) s "
+        f"JOIN {rel} r USING (__rn) WHERE s.__bad AND ("
         + " OR ".join(
             f"s.{quote_ident('f:' + n)} IS DISTINCT FROM r.{quote_ident('f:' + n)}" for n in names
         )
@@ -120,8 +122,6 @@ def test_bad_flag_is_exactly_some_reason(tmp_path: Path, rows: list[list[str]]) 
 
 def test_trim_fast_path_agrees_with_trim() -> None:
     """Every value the cheap test lets through is one trim() would leave as it is."""
-    from integritas.ingest.validate import _clean
-
     chars = [chr(c) for c in range(1, 128)]
     chars += ["\u0085", "\u00a0", "\u1680", "\u202f", "\u205f", "\u3000", "\ufeff", "é"]
     chars += [chr(c) for c in range(0x2000, 0x200C)]
@@ -130,7 +130,7 @@ def test_trim_fast_path_agrees_with_trim() -> None:
     con.execute("CREATE TABLE t (x VARCHAR)")
     con.executemany("INSERT INTO t VALUES (?)", [[x] for x in values])
     wrong = con.execute(
-        f"SELECT x FROM t WHERE {_clean('x')} IS DISTINCT FROM NULLIF(trim(x), '')"
+        f"SELECT x FROM t WHERE {clean('x')} IS DISTINCT FROM NULLIF(trim(x), '')"
     ).fetchall()
     assert wrong == []
 

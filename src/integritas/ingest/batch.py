@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from integritas.ingest.location import (
 )
 from integritas.ingest.mapping import Mapping
 from integritas.ingest.models import BatchResult, BatchStatus, QuarantineRecord
-from integritas.ingest.pseudonyms import Pseudonymiser
+from integritas.ingest.pseudonyms import Pseudonymiser, keyed_sql
 from integritas.ingest.quarantine import IN_ORDER, quarantine_summary, stage_quarantine
 from integritas.ingest.readers import Export, quote_ident, sql_literal
 from integritas.ingest.validate import Staging, e, stage, unreadable, v
@@ -60,39 +60,53 @@ def _build_map(
     con: duckdb.DuckDBPyConnection,
     table: str,
     field: str,
-    compute: Callable[[list[str]], list[str]],
+    ps: Pseudonymiser,
+    *,
+    hashed: bool,
+    values: str | None = None,
 ) -> None:
     """``table(raw, out)``: each distinct staged value of ``field`` and its keyed value.
 
-    Only the outputs travel back into DuckDB, as one literal matched by position: pseudonyms
-    and hex hashes hold no separator or quote, whatever bytes the raw values hold, and
-    no Python object is registered (that would import pandas: seconds per run).
+    Only the digests travel back into DuckDB, as one hex literal matched by position (hex
+    holds no separator or quote, whatever bytes the raw values hold), and DuckDB encodes them
+    (``keyed_sql``). Not a parameter, nor a registered Python object: binding either imports
+    numpy, pandas and pyarrow (~0.3 s a run).
     """
+    values = values or f"SELECT DISTINCT {v(field)} AS raw FROM __staged"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table}_d AS SELECT raw, row_number() OVER (ORDER BY raw) AS i "
-        f"FROM (SELECT DISTINCT {v(field)} AS raw FROM __staged WHERE {v(field)} IS NOT NULL)"
+        f"FROM ({values}) WHERE raw IS NOT NULL"
     )
     raw = [str(r[0]) for r in con.execute(f"SELECT raw FROM {table}_d ORDER BY i").fetchall()]
-    outs = compute(raw)
-    if len(outs) != len(raw) or any("," in o or "'" in o for o in outs):
-        raise RuntimeError(f"keyed values for {field!r} cannot be matched back by position")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, o.out FROM {table}_d d JOIN "
-        f"(SELECT unnest(l) AS out, generate_subscripts(l, 1) AS i "
-        f"FROM (SELECT string_split({sql_literal(','.join(outs))}, ',') AS l)) o USING (i)"
-        if outs
-        else f"CREATE OR REPLACE TEMP TABLE {table} (raw VARCHAR, out VARCHAR)"
-    )
+    if raw:
+        digests = ps.digests_hex(raw, hashed=hashed)
+        if digests.count(",") != len(raw) - 1:
+            raise RuntimeError(f"keyed values for {field!r} cannot be matched back by position")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, "
+            f"{keyed_sql('o.h', hashed=hashed)} AS out FROM {table}_d d JOIN "
+            "(SELECT unnest(l) AS h, generate_subscripts(l, 1) AS i "
+            f"FROM (SELECT string_split({sql_literal(digests)}, ',') AS l)) o USING (i)"
+        )
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (raw VARCHAR, out VARCHAR)")
     con.execute(f"DROP TABLE {table}_d")
 
 
-def _build_maps(con: duckdb.DuckDBPyConnection, source: Source, ps: Pseudonymiser) -> None:
+def _build_maps(
+    con: duckdb.DuckDBPyConnection, source: Source, staging: Staging, ps: Pseudonymiser
+) -> None:
     """HMAC only the distinct values in Python; DuckDB joins them back (never row by row)."""
     for i, f in enumerate(source.fields):
-        if f.handling is Handling.PSEUDONYMISE:
-            _build_map(con, f"__map{i}", f.name, lambda xs: list(ps.pseudonyms(xs).values()))
-        elif f.handling is Handling.KEYED_HASH:
-            _build_map(con, f"__map{i}", f.name, lambda xs: list(ps.keyed_hashes(xs).values()))
+        if f.handling in (Handling.PSEUDONYMISE, Handling.KEYED_HASH):
+            _build_map(
+                con,
+                f"__map{i}",
+                f.name,
+                ps,
+                hashed=f.handling is Handling.KEYED_HASH,
+                values=staging.distinct.get(f.name),
+            )
 
 
 def _projection(source: Source, batch_id: str, gf: Geofences) -> tuple[str, str]:
@@ -268,7 +282,7 @@ def _commit(
             status=BatchStatus.SKIPPED,
             message="header only, no data rows: nothing to ingest",
         )
-    _build_maps(con, source, Pseudonymiser(ws))
+    _build_maps(con, source, staging, Pseudonymiser(ws))
 
     keep = "NOT s.__bad"
     qfilter = "__bad"
@@ -340,7 +354,9 @@ def _commit(
     vault_fields = source.vault_fields()
     if vault_fields and source.person_field:
         i = next(i for i, f in enumerate(source.fields) if f.name == source.person_field)
-        cols = ", ".join(f"s.{v(f.name)} AS {quote_ident(f.name)}" for f in vault_fields)
+        cols = ", ".join(
+            f"{staging.trimmed(f.name, 's.')} AS {quote_ident(f.name)}" for f in vault_fields
+        )
         vault.parent.mkdir(parents=True, exist_ok=True)
         vault.parent.chmod(0o700)  # private before identity data lands in it
         _write(

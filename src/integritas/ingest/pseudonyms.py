@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 from integritas.settings import Workspace
 
@@ -63,21 +63,31 @@ class Pseudonymiser:
         """Hex HMAC of the normalised value: equal inputs compare equal, nothing more."""
         return hmac.digest(self._hash_key, normalise(value).encode("utf-8"), "sha256").hex()
 
-    def pseudonyms(self, values: Iterable[str]) -> dict[str, str]:
-        """Many pseudonyms at once: equal to ``pseudonym`` per value, about 4x faster.
+    def digests_hex(self, values: list[str], *, hashed: bool = False) -> str:
+        """Each value's digest in hex, comma-separated, for SQL to finish (``keyed_sql``).
 
-        12 base32 characters are the first 60 bits of the digest; 10 bytes encode to exactly
-        16 characters, so one b32encode call over all the prefixes serves every value.
+        Pseudonyms need only the first 8 bytes (``pseudonym`` encodes the first 60 bits);
+        keyed hashes are the whole hex digest. One C call joins them all, where base32 in
+        Python costs ~40% of the work for a large force.
         """
-        keys = list(values)
-        prefixes = b"".join(d[:10] for d in _hmac_many(self._pseudo_key, keys))
-        text = base64.b32encode(prefixes).decode("ascii")
-        return {v: "P-" + text[16 * i : 16 * i + 12] for i, v in enumerate(keys)}
+        key, width = (self._hash_key, 32) if hashed else (self._pseudo_key, 8)
+        return b"".join(d[:width] for d in _hmac_many(key, values)).hex(",", width)
 
-    def keyed_hashes(self, values: Iterable[str]) -> dict[str, str]:
-        """Many keyed hashes at once: equal to ``keyed_hash`` per value."""
-        keys = list(values)
-        return {v: d.hex() for v, d in zip(keys, _hmac_many(self._hash_key, keys), strict=True)}
+
+_B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+
+
+def keyed_sql(hex_digest: str, *, hashed: bool = False) -> str:
+    """SQL of the keyed value from ``digests_hex``'s hex: the pseudonym (``P-`` + base32 of
+    the first 60 bits, equal to ``pseudonym``) or, for a keyed hash, the hex itself."""
+    if hashed:
+        return hex_digest
+    bits = f"CAST(('0x' || {hex_digest}) AS UBIGINT)"
+    chars = ", ".join(
+        f"substr('{_B32}', CAST(({bits} >> {59 - 5 * k}) & 31 AS INTEGER) + 1, 1)"
+        for k in range(12)
+    )
+    return f"concat('P-', {chars})"
 
 
 _IPAD = bytes(x ^ 0x36 for x in range(256))

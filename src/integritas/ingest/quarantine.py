@@ -29,8 +29,7 @@ def stage_quarantine(
     Returns the number of rows quarantined.
     """
     # Raw text was staged for failing rows only; their reasons are derived from it here.
-    texts = ", ".join(quote_ident(f"f:{f.name}") for f in source.fields)
-    rows = f"(SELECT __rn, {texts} FROM __staged WHERE {where})"
+    rows = f"(SELECT __rn, {staging.text_columns()} FROM __staged WHERE {where})"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE __qrows AS " + quarantine_reasons(source, mapping, rows)
     )

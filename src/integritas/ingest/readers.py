@@ -79,10 +79,12 @@ def known_digest(value: str) -> Future[str]:
     return done
 
 
-def _file_export(path: Path, columns: dict[str, str], *, numbered: bool = True) -> Export:
+def _file_export(
+    path: Path, columns: dict[str, str], *, numbered: bool = True, relation: str = "__export"
+) -> Export:
     return Export(
         path.name,
-        "__export",
+        relation,
         columns,
         digest=hash_in_background(path),
         size=path.stat().st_size,
@@ -110,10 +112,10 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
     p = sql_literal(str(path))
     try:
         if suffix in (".csv", ".txt"):
+            # Staged once into a table: the reader itself is the relation, no view, since
+            # every bind of read_csv sniffs the file again (~40 ms each).
             base = f"read_csv({p}, all_varchar=true, header=true, encoding='utf-8')"
-            con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {base}")
-            columns = _describe(con, "__export")
-            return _file_export(path, columns, numbered=False)
+            return _file_export(path, _describe(con, base), numbered=False, relation=base)
         if suffix == ".parquet":
             base = f"read_parquet({p}, file_row_number=true)"
             con.execute(
@@ -127,9 +129,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
             names = _describe(con, base)
             spec = ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names)
             base = f"read_json({p}, format='newline_delimited', columns={{{spec}}})"
-            con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {base}")
-            columns = _describe(con, "__export")
-            return _file_export(path, columns, numbered=False)
+            return _file_export(path, _describe(con, base), numbered=False, relation=base)
         elif suffix == ".xlsx":
             return _read_xlsx(con, path)
         else:

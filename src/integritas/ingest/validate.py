@@ -3,8 +3,14 @@
 ``stage`` defines ``__staged`` over the export: ``__rn``, per declared field its typed value
 (``v:<field>``), ``__bad`` (some field fails its check), the reasons (``e:<field>``) of the
 fields in ``keep_reasons`` only and, for failing rows only, the trimmed text as exported
-(``f:<field>``). ``quarantine_reasons`` turns that text into every field's reason for the
-failing rows.
+(``f:<field>``) of the fields whose typed value is not that text (``Staging.text_columns``
+gives every field's text). ``quarantine_reasons`` turns that text into every field's reason
+for the failing rows.
+
+Text is trimmed (``trim()``) and a blank value is null. Code-list and typed fields first try
+the value as exported and trim only the rest: a valid value costs one comparison or cast.
+Identifiers are staged as exported: their keyed map is built from the distinct values and
+trims those (``Staging.trimmed`` gives the trimmed text).
 
 Where the export can be scanned again cheaply and carries its own row numbers (Parquet, and
 the in-memory XLSX and SQL results), ``__staged`` is a view: the curated file is written
@@ -17,17 +23,28 @@ serialise the scan, and parsing the text twice would cost more than keeping it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
-from integritas.catalog.models import FieldSpec, FieldType, Handling, Source
+from integritas.catalog.models import FieldSpec, Handling, Source
+from integritas.ingest.checks import (
+    KEYED,
+    clean,
+    e,
+    failed_sql,
+    is_native,
+    is_text,
+    mapped_text,
+    missing_sql,
+    reason_sql,
+    staged_ref,
+    typed_value,
+    v,
+)
 from integritas.ingest.errors import IngestError
-from integritas.ingest.mapping import ColumnRule, Mapping
-from integritas.ingest.readers import Export, quote_ident, sql_literal
-
-TRUE_WORDS = ("true", "yes", "y", "1", "t")
-FALSE_WORDS = ("false", "no", "n", "0", "f")
+from integritas.ingest.mapping import Mapping
+from integritas.ingest.readers import Export, quote_ident
 
 
 @dataclass(frozen=True)
@@ -36,14 +53,25 @@ class Staging:
     export_columns: dict[str, str]  # field -> export column it was read from (for messages)
     columns_dropped: tuple[str, ...]
     is_view: bool = False  # ``__staged`` is computed from the export on every scan
+    identity: frozenset[str] = frozenset()  # fields staged as their text: no ``f:`` column
+    # identifier -> SQL of its distinct staged values (``raw``) that are not blank
+    distinct: dict[str, str] = field(default_factory=dict)
+    # identifiers staged as exported (their keyed map trims them): ``trimmed`` gives the text
+    keyed: frozenset[str] = frozenset()
 
+    def trimmed(self, name: str, prefix: str = "") -> str:
+        """SQL of a field's staged value, trimmed where it was staged as exported."""
+        ref = prefix + v(name)
+        return clean(ref) if name in self.keyed else ref
 
-def v(name: str) -> str:
-    return quote_ident(f"v:{name}")
-
-
-def e(name: str) -> str:
-    return quote_ident(f"e:{name}")
+    def text_columns(self) -> str:
+        """Every field's text as ``f:<field>`` (meaningful on failing rows only)."""
+        return ", ".join(
+            f"{v(f.name)} AS {quote_ident('f:' + f.name)}"
+            if f.name in self.identity
+            else quote_ident("f:" + f.name)
+            for f in self.fields
+        )
 
 
 def _find_column(columns: dict[str, str], name: str) -> str | None:
@@ -51,136 +79,6 @@ def _find_column(columns: dict[str, str], name: str) -> str | None:
         return name
     folded = {c.lower().strip(): c for c in columns}
     return folded.get(name.lower())
-
-
-def _clean(ref: str) -> str:
-    """``NULLIF(trim(x), '')``, skipping trim() for the usual value that needs none.
-
-    trim() strips Unicode space separators (and walks every character to find them), so the
-    fast path takes only a value that starts with printable ASCII (a bytewise comparison,
-    cheaper than starts_with), does not end in a space and is ASCII throughout.
-    """
-    return (
-        f"CASE WHEN {ref} >= '!' AND {ref} < chr(127) AND NOT ends_with({ref}, ' ') "
-        f"AND strlen({ref}) = length({ref}) THEN {ref} ELSE NULLIF(trim({ref}), '') END"
-    )
-
-
-def _raw_expr(rule: ColumnRule | None, field: FieldSpec, col: str | None) -> str:
-    if rule is not None and rule.value is not None:
-        return sql_literal(rule.value)
-    if rule is not None and rule.expr is not None:
-        return f"CAST(({rule.expr}) AS VARCHAR)"
-    if col is None:
-        return "CAST(NULL AS VARCHAR)"
-    text = _clean(quote_ident("r:" + col))
-    if rule is not None and rule.codes:
-        whens = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(val)}" for k, val in rule.codes)
-        text = f"CASE {text} {whens} ELSE {text} END"
-    return text
-
-
-# Export column types a field can take as they are, skipping a round trip through text.
-_NATIVE = {
-    FieldType.INTEGER: ("BIGINT", "INTEGER", "SMALLINT", "TINYINT"),
-    FieldType.FLOAT: ("DOUBLE", "FLOAT"),
-    FieldType.BOOLEAN: ("BOOLEAN",),
-    FieldType.DATE: ("DATE",),
-    FieldType.TIMESTAMP: ("TIMESTAMP",),
-}
-_SQL = {
-    FieldType.INTEGER: "BIGINT",
-    FieldType.FLOAT: "DOUBLE",
-    FieldType.BOOLEAN: "BOOLEAN",
-    FieldType.DATE: "DATE",
-    FieldType.TIMESTAMP: "TIMESTAMP",
-}
-
-
-def _is_native(field: FieldSpec, rule: ColumnRule | None, col_type: str | None) -> bool:
-    """A typed export column (Parquet, JSON) that already holds the field's type."""
-    return (
-        rule is None
-        and col_type is not None
-        and not field.values
-        and col_type in _NATIVE.get(field.type, ())
-    )
-
-
-def _ref(field: FieldSpec, native: bool) -> str:
-    return quote_ident(f"{'t' if native else 'f'}:{field.name}")
-
-
-def _typed(field: FieldSpec, fmt: str | None, native: bool = False) -> str:
-    r = _ref(field, native)
-    t = field.type
-    if native:
-        if t is FieldType.FLOAT:
-            return f"CASE WHEN isfinite({r}) THEN CAST({r} AS DOUBLE) END"
-        return f"CAST({r} AS {_SQL[t]})"
-    if field.values:
-        whens = " ".join(
-            f"WHEN {sql_literal(x.lower())} THEN {sql_literal(x)}" for x in field.values
-        )
-        return f"CASE lower({r}) {whens} END"
-    if t is FieldType.STRING:
-        return r
-    if t is FieldType.INTEGER:
-        return f"TRY_CAST({r} AS BIGINT)"
-    if t is FieldType.FLOAT:
-        return f"CASE WHEN isfinite(TRY_CAST({r} AS DOUBLE)) THEN TRY_CAST({r} AS DOUBLE) END"
-    if t is FieldType.BOOLEAN:
-        yes = ", ".join(map(sql_literal, TRUE_WORDS))
-        no = ", ".join(map(sql_literal, FALSE_WORDS))
-        return f"CASE WHEN lower({r}) IN ({yes}) THEN true WHEN lower({r}) IN ({no}) THEN false END"
-    if t is FieldType.DATE:
-        if fmt:
-            return f"CAST(try_strptime({r}, {sql_literal(fmt)}) AS DATE)"
-        return f"TRY_CAST({r} AS DATE)"
-    if fmt:
-        return f"CAST(try_strptime({r}, {sql_literal(fmt)}) AS TIMESTAMP)"
-    return f"TRY_CAST({r} AS TIMESTAMP)"
-
-
-def _reason(field: FieldSpec, fmt: str | None, native: bool = False) -> str:
-    r = _ref(field, native)
-    val = v(field.name)
-    missing = "'missing required value'" if not field.nullable else "NULL"
-    if field.values:
-        bad = sql_literal(f"not in code list {list(field.values)}")
-    elif field.type in (FieldType.DATE, FieldType.TIMESTAMP) and fmt:
-        bad = sql_literal(f"not a valid {field.type} in format {fmt}")
-    else:
-        bad = sql_literal(f"not a valid {field.type}")
-    parts = [f"WHEN {r} IS NULL THEN {missing}", f"WHEN {val} IS NULL THEN {bad}"]
-    if field.min is not None and field.type in (FieldType.INTEGER, FieldType.FLOAT):
-        parts.append(
-            f"WHEN {val} < {field.min!r} THEN {sql_literal(f'below minimum {field.min:g}')}"
-        )
-    if field.max is not None and field.type in (FieldType.INTEGER, FieldType.FLOAT):
-        parts.append(
-            f"WHEN {val} > {field.max!r} THEN {sql_literal(f'above maximum {field.max:g}')}"
-        )
-    return "CASE " + " ".join(parts) + " END"
-
-
-def _failed(field: FieldSpec, native: bool = False) -> str | None:
-    """True where ``_reason`` would give a reason: the same test, without building text."""
-    r = _ref(field, native)
-    val = v(field.name)
-    parts = [] if field.nullable else [f"{r} IS NULL"]
-    # A plain string (or a native column that cannot fail its cast) is valid when present.
-    can_fail = bool(field.values) or field.type is not FieldType.STRING
-    if native:
-        can_fail = field.type is FieldType.FLOAT
-    if can_fail:
-        parts.append(f"({r} IS NOT NULL AND {val} IS NULL)")
-    if field.type in (FieldType.INTEGER, FieldType.FLOAT):
-        if field.min is not None:
-            parts.append(f"{val} < {field.min!r}")
-        if field.max is not None:
-            parts.append(f"{val} > {field.max!r}")
-    return " OR ".join(parts) or None
 
 
 def quarantine_reasons(source: Source, mapping: Mapping | None, relation: str) -> str:
@@ -191,11 +89,11 @@ def quarantine_reasons(source: Source, mapping: Mapping | None, relation: str) -
     """
     fields = source.fields
     typed = ", ".join(
-        f"{_typed(f, _fmt(mapping, f))} AS {v(f.name)}, {quote_ident('f:' + f.name)}"
+        f"{typed_value(f, _fmt(mapping, f))} AS {v(f.name)}, {quote_ident('f:' + f.name)}"
         for f in fields
     )
     reasons = ", ".join(
-        f"{quote_ident('f:' + f.name)}, {_reason(f, _fmt(mapping, f))} AS {e(f.name)}"
+        f"{quote_ident('f:' + f.name)}, {reason_sql(f, _fmt(mapping, f))} AS {e(f.name)}"
         for f in fields
     )
     return f"SELECT __rn, {reasons} FROM (SELECT __rn, {typed} FROM {relation})"
@@ -225,6 +123,9 @@ def stage(
     problems: list[str] = []
     used: dict[str, str] = {}  # field -> export column
     native: dict[str, bool] = {}  # field -> taken as typed, not via text
+    text: dict[str, str] = {}  # field -> SQL of its trimmed text
+    raw: dict[str, str] = {}  # field -> its value as exported, tried before trimming
+    keyed: dict[str, str] = {}  # identifier field -> export column, staged as exported
     raw_exprs: list[str] = []
     for f in source.fields:
         rule = mapping.rule(f.name) if mapping else None
@@ -237,11 +138,22 @@ def stage(
                 problems.append(f"{export.label}: missing required column {f.name!r}{via}")
             if col is not None:
                 used[f.name] = col
-        native[f.name] = col is not None and _is_native(f, rule, cols[col])
+        native[f.name] = col is not None and is_native(f, rule, cols[col])
+        renamed = rule is None or (
+            not rule.codes and rule.format is None and rule.expr is None and rule.value is None
+        )
         if native[f.name] and col is not None:
-            raw_exprs.append(f"{quote_ident('n:' + col)} AS {_ref(f, True)}")
+            raw_exprs.append(f"{quote_ident('n:' + col)} AS {staged_ref(f, True)}")
+            text[f.name] = staged_ref(f, True)
+        elif col is not None and renamed and (f.values or not is_text(f) or f.handling in KEYED):
+            raw[f.name] = quote_ident("w:" + f.name)
+            raw_exprs.append(f"{quote_ident('r:' + col)} AS {raw[f.name]}")
+            text[f.name] = clean(raw[f.name])
+            if is_text(f):  # an identifier
+                keyed[f.name] = col
         else:
-            raw_exprs.append(f"{_raw_expr(rule, f, col)} AS {_ref(f, False)}")
+            raw_exprs.append(f"{mapped_text(rule, f, col)} AS {staged_ref(f, False)}")
+            text[f.name] = staged_ref(f, False)
     if problems:
         known = ", ".join(repr(c) for c in cols)
         raise IngestError([*problems, f"{export.label}: columns present: {known}"])
@@ -249,9 +161,7 @@ def stage(
     rn = "__rn, " if export.numbered else ""
     inner = [rn + "true AS __one"]  # never empty, whatever the mapping uses
     for c in sorted({c for name, c in used.items() if not native[name]}):
-        ref = quote_ident(c)
-        text = ref if cols[c] == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
-        inner.append(f"{text} AS {quote_ident('r:' + c)}")
+        inner.append(f"{_as_text(c, cols[c])} AS {quote_ident('r:' + c)}")
     for c in sorted({c for name, c in used.items() if native[name]}):
         inner.append(f"{quote_ident(c)} AS {quote_ident('n:' + c)}")
     if exprs:
@@ -264,34 +174,46 @@ def stage(
     dropped = tuple(
         c for c in cols if c not in used.values() and not (exprs and _used_by_expr(c, exprs))
     )
-    refs = [_ref(f, native[f.name]) for f in source.fields]
+    carried = ", ".join(x.split(" AS ")[-1] for x in raw_exprs)
     mapped = (
         f"SELECT {rn}{', '.join(raw_exprs)} FROM (SELECT {', '.join(inner)} FROM {export.relation})"
     )
-    typed = ", ".join(
-        f"{_typed(f, _fmt(mapping, f), native[f.name])} AS {v(f.name)}, {r}"
-        for f, r in zip(source.fields, refs, strict=True)
-    )
-    bad = " OR ".join(
-        f"({x})" for f in source.fields if (x := _failed(f, native[f.name])) is not None
-    )
+
+    def value(f: FieldSpec) -> str:
+        if f.name in keyed:  # joined to its keyed map as exported
+            return raw[f.name]
+        fmt = _fmt(mapping, f)
+        return typed_value(f, fmt, native[f.name], text=text[f.name], raw=raw.get(f.name))
+
+    def fails(f: FieldSpec) -> str | None:
+        if f.name in keyed:
+            return None if f.nullable else missing_sql(raw[f.name], text[f.name])
+        return failed_sql(f, native[f.name], text=text[f.name])
+
+    typed = ", ".join(f"{value(f)} AS {v(f.name)}" for f in source.fields)
+    bad = " OR ".join(f"({x})" for f in source.fields if (x := fails(f)) is not None)
     values = ", ".join(v(f.name) for f in source.fields)
     # Reasons are built for every row only where later steps need them (location: person
     # and time); the rest are derived again for the failing rows alone.
     kept = "".join(
-        f", {_reason(f, _fmt(mapping, f), native[f.name])} AS {e(f.name)}"
+        f", {reason_sql(f, _fmt(mapping, f), native[f.name], text=text[f.name])} AS {e(f.name)}"
         for f in source.fields
         if f.name in keep_reasons
     )
-    # Raw text is kept only where a row failed: the quarantine report needs it, nothing else.
-    texts = ", ".join(
-        f"CASE WHEN __bad THEN {r if not native[f.name] else f'CAST({r} AS VARCHAR)'} END "
+    # Text is kept only where a row failed (the quarantine report needs it, nothing else),
+    # and only where the typed value is not the text itself.
+    identity = frozenset(f.name for f in source.fields if is_text(f) and f.name not in keyed)
+    texts = "".join(
+        f", CASE WHEN __bad THEN "
+        f"{text[f.name] if not native[f.name] else f'CAST({text[f.name]} AS VARCHAR)'} END "
         f"AS {quote_ident('f:' + f.name)}"
-        for f, r in zip(source.fields, refs, strict=True)
+        for f in source.fields
+        if f.name not in identity
     )
     sql = (
-        f"SELECT {rn}{values}, __bad{kept}, {texts} FROM ("
-        f"SELECT *, coalesce({bad or 'false'}, false) AS __bad FROM (SELECT {rn}{typed} FROM ({mapped})))"
+        f"SELECT {rn}{values}, __bad{kept}{texts} FROM ("
+        f"SELECT *, coalesce({bad or 'false'}, false) AS __bad FROM "
+        f"(SELECT {rn}{typed}, {carried} FROM ({mapped})))"
     )
     try:
         if export.numbered:
@@ -306,7 +228,25 @@ def stage(
             )
     except duckdb.Error as exc:
         raise unreadable(export, mapping, exc) from None
-    return Staging(tuple(source.fields), used, dropped, is_view=export.numbered and not materialise)
+    is_view = export.numbered and not materialise
+    # The keyed map of an identifier is built from its distinct values as exported (fewer
+    # values to trim than rows) and joined on them: normalise() drops all whitespace anyway.
+    distinct = {
+        name: f"SELECT x AS raw FROM (SELECT DISTINCT {_as_text(c, cols[c])} AS x "
+        f"FROM {export.relation}) WHERE {clean(quote_ident('x'))} IS NOT NULL"
+        if is_view
+        else f"SELECT raw FROM (SELECT DISTINCT {v(name)} AS raw FROM __staged) "
+        f"WHERE {clean('raw')} IS NOT NULL"
+        for name, c in keyed.items()
+    }
+    return Staging(
+        tuple(source.fields), used, dropped, is_view, identity, distinct, frozenset(keyed)
+    )
+
+
+def _as_text(col: str, col_type: str) -> str:
+    ref = quote_ident(col)
+    return ref if col_type == "VARCHAR" else f"CAST({ref} AS VARCHAR)"
 
 
 def unreadable(export: Export, mapping: Mapping | None, exc: duckdb.Error) -> IngestError:
