@@ -94,10 +94,8 @@ def test_bad_flag_is_exactly_some_reason(tmp_path: Path, rows: list[list[str]]) 
     except IngestError:
         return  # unreadable: a clear error, covered elsewhere
     flagged = {r[0] for r in con.execute("SELECT __rn FROM __staged WHERE __bad").fetchall()}
-    # Every row's reasons, from the plain trim() of the text (the staged fast paths must agree).
-    texts = ", ".join(
-        f"NULLIF(trim({quote_ident(n)}), '') AS {quote_ident('f:' + n)}" for n in names
-    )
+    # Every row's reasons, from the cleaned text (the staged fast paths must agree).
+    texts = ", ".join(f"{clean(quote_ident(n))} AS {quote_ident('f:' + n)}" for n in names)
     rel = f"(SELECT row_number() OVER () AS __rn, {texts} FROM {export.relation})"
     reasons = ", ".join(e(n) for n in names)
     rejected = {
@@ -120,19 +118,25 @@ def test_bad_flag_is_exactly_some_reason(tmp_path: Path, rows: list[list[str]]) 
     assert got == []
 
 
-def test_trim_fast_path_agrees_with_trim() -> None:
-    """Every value the cheap test lets through is one trim() would leave as it is."""
+def _stripped(x: str) -> str | None:
+    """What ``clean`` gives: no whitespace at either end (Python's idea of whitespace), blank
+    is null; a value that starts with printable ASCII, is ASCII throughout and does not end in
+    a space is taken as it is (so a tab or newline after printable text stays)."""
+    if "!" <= x[:1] < "\x7f" and not x.endswith(" ") and x.isascii():
+        return x
+    return x.strip() or None
+
+
+def test_clean_strips_every_kind_of_whitespace() -> None:
     chars = [chr(c) for c in range(1, 128)]
     chars += ["\u0085", "\u00a0", "\u1680", "\u202f", "\u205f", "\u3000", "\ufeff", "é"]
-    chars += [chr(c) for c in range(0x2000, 0x200C)]
-    values = [*TRICKY, *(v for c in chars for v in (c, c + "x", "x" + c, "x" + c + "y"))]
+    chars += [chr(c) for c in range(0x2000, 0x200C)] + ["\u2028", "\u2029"]
+    values = [*TRICKY, *(v for c in chars for v in (c, c + "x", "x" + c, "x" + c + "y", c + c))]
     con = duckdb.connect()
-    con.execute("CREATE TABLE t (x VARCHAR)")
-    con.executemany("INSERT INTO t VALUES (?)", [[x] for x in values])
-    wrong = con.execute(
-        f"SELECT x FROM t WHERE {clean('x')} IS DISTINCT FROM NULLIF(trim(x), '')"
-    ).fetchall()
+    got = con.execute(f"SELECT x, {clean('x')} FROM unnest(?) t(x)", [values]).fetchall()
+    wrong = [(x, y) for x, y in got if y != _stripped(x)]
     assert wrong == []
+    assert all(y is None for x, y in got if not x.strip())  # blank, whatever its whitespace
 
 
 def _float_text(x: float | None) -> str:

@@ -24,16 +24,26 @@ def e(name: str) -> str:
     return quote_ident(f"e:{name}")
 
 
-def clean(ref: str) -> str:
-    """``NULLIF(trim(x), '')``, skipping trim() for the usual value that needs none.
+# Whitespace at either end of a value: exactly the characters Python's ``str.isspace`` calls
+# whitespace (ASCII tab to carriage return, the information separators, space, next-line and
+# the Unicode separators). DuckDB's trim() strips only the Unicode space separators, so a tab
+# alone (or a newline) would otherwise stay a value, and an identifier of a tab a pseudonym.
+_SPACE = r"[\t-\r\x{1c}-\x{20}\x{85}\p{Z}]"
+_ENDS = f"'^{_SPACE}+|{_SPACE}+$'"
 
-    trim() strips Unicode space separators (and walks every character to find them), so the
-    fast path takes only a value that starts with printable ASCII (a bytewise comparison,
-    cheaper than starts_with), does not end in a space and is ASCII throughout.
+
+def clean(ref: str) -> str:
+    """The value without whitespace at either end, a blank one null; the usual value, which
+    needs nothing, skips the regular expression.
+
+    The fast path takes only a value that starts with printable ASCII (a bytewise comparison,
+    cheaper than starts_with), does not end in a space and is ASCII throughout; a value that
+    ends in a tab or a newline after printable text takes it too and keeps that character.
     """
     return (
         f"CASE WHEN {ref} >= '!' AND {ref} < chr(127) AND NOT ends_with({ref}, ' ') "
-        f"AND strlen({ref}) = length({ref}) THEN {ref} ELSE NULLIF(trim({ref}), '') END"
+        f"AND strlen({ref}) = length({ref}) THEN {ref} "
+        f"ELSE NULLIF(regexp_replace({ref}, {_ENDS}, '', 'g'), '') END"
     )
 
 
