@@ -244,7 +244,13 @@ def _person_sql(pend: str) -> str:
         CASE WHEN known AND value IS NOT NULL THEN rank_key END AS rank_key_valued
       FROM cur),
     valued AS (SELECT * FROM cur WHERE value IS NOT NULL AND known),
-    {_group_stats("u", "valued", "unit_key")},
+    -- unit+rank statistics serve only groups of at least $1 (the rest compare by rank):
+    -- most groups are small, and their medians would be computed for nothing
+    u_big AS (
+      SELECT v.* FROM valued v JOIN (
+        SELECT period_start, unit_key FROM valued GROUP BY ALL HAVING count(*) >= $1
+      ) b ON b.period_start = v.period_start AND b.unit_key = v.unit_key),
+    {_group_stats("u", "u_big", "unit_key")},
     {_group_stats("r", "valued", "rank_key")},
     picked AS (
       SELECT c.subject_id, c.period_start, c.value, c.n_people,
