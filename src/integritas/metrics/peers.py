@@ -76,6 +76,14 @@ PEOPLE_SQL = """
 """
 
 
+# A value to 12 significant digits: a sum of doubles computed in parallel differs from run to
+# run in the last bits, and a tie (which decides a peer percentile) must not depend on that.
+_SIGNIFICANT = (
+    "CASE WHEN value = 0 OR NOT isfinite(value) THEN value "
+    "ELSE round(value, 11 - CAST(floor(log10(abs(value))) AS INTEGER)) END"
+)
+
+
 def _group_stats(name: str, src: str, key: str) -> str:
     """CTEs ``<name>_grp`` (g_n, g_median), ``<name>_below`` (per distinct value: v_n rows
     with it, v_below rows under it) and ``<name>_mad`` per (period_start, ``_key``) of ``src``.
@@ -135,7 +143,8 @@ def finalise(
     con.register("__raw", raw)
     try:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE __cur AS SELECT * FROM __raw "
+            "CREATE OR REPLACE TEMP TABLE __cur AS "
+            f"SELECT subject_id, period_start, {_SIGNIFICANT} AS value, n_people FROM __raw "
             "WHERE period_start BETWEEN ? AND ? AND subject_id IS NOT NULL",
             [start, end],
         )
