@@ -74,15 +74,16 @@ def _mid_rank(value: float, group: list[float]) -> float:
     return 100.0 * (below + 0.5 * ties) / len(group)
 
 
-def test_person_peers_unit_then_rank_then_none(con: duckdb.DuckDBPyConnection) -> None:
+def _january(con: duckdb.DuckDBPyConnection, people: list[str], values: list) -> pa.Table:
+    """``finalise`` of a person metric's January values (peer groups of at least 5)."""
     raw = pa.table(
         {
-            "subject_id": [*VALUES, "P-UNKNOWN"],
-            "period_start": pa.array([JAN] * (len(VALUES) + 1), pa.date32()),
-            "value": pa.array([*VALUES.values(), 7.0], pa.float64()),
+            "subject_id": people,
+            "period_start": pa.array([JAN] * len(people), pa.date32()),
+            "value": pa.array(values, pa.float64()),
         }
     )
-    out = finalise(
+    return finalise(
         con,
         _spec(),
         raw,
@@ -94,6 +95,10 @@ def test_person_peers_unit_then_rank_then_none(con: duckdb.DuckDBPyConnection) -
         batch_ids=["B-1", "B-2"],
         computed_at=NOW,
     )
+
+
+def test_person_peers_unit_then_rank_then_none(con: duckdb.DuckDBPyConnection) -> None:
+    out = _january(con, [*VALUES, "P-UNKNOWN"], [*VALUES.values(), 7.0])
     rows = {r["subject_id"]: r for r in out.to_pylist()}
     constables_u1 = [v for i in range(7) if (v := VALUES[f"P-{i}"]) is not None]
     for i in range(7):
@@ -163,25 +168,7 @@ def test_float_noise_in_the_last_bits_changes_nothing(con: duckdb.DuckDBPyConnec
         values = [
             None if v is None else v * 0.1 + noise * (i % 2) for i, v in enumerate(VALUES.values())
         ]
-        raw = pa.table(
-            {
-                "subject_id": list(VALUES),
-                "period_start": pa.array([JAN] * len(VALUES), pa.date32()),
-                "value": pa.array(values, pa.float64()),
-            }
-        )
-        out = finalise(
-            con,
-            _spec(),
-            raw,
-            start=JAN,
-            end=date(2025, 1, 31),
-            zero_fill=False,
-            small_cell_k=10,
-            min_peer_group=5,
-            batch_ids=["B-1"],
-            computed_at=NOW,
-        )
+        out = _january(con, list(VALUES), values)
         return sorted(out.drop_columns(["computed_at"]).to_pylist(), key=lambda r: r["subject_id"])
 
     exact, noisy = run(0.0), run(4e-16)
