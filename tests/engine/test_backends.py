@@ -16,8 +16,8 @@ from integritas.metrics.shapes import (
     Shifts,
     events_in_shifts,
     events_outside_shifts,
-    rolling_per_person_month,
 )
+from integritas.metrics.windows import count_in_window
 from integritas.settings import Workspace
 
 
@@ -92,7 +92,7 @@ def test_events_in_shifts_day_buckets_cross_midnight(tmp_path: Path) -> None:
     assert sorted(eng.to_arrow(outside).column("event_id").to_pylist()) == ["E2", "E4", "E6"]
     assert set(outside.columns) == set(events.columns)
     ctx = MetricContext(b, date(2025, 1, 1), date(2025, 2, 28))
-    rolled = rolling_per_person_month(ctx, b.table("it_access"), "person_id", "event_time", 45)
+    rolled = count_in_window(ctx, b.table("it_access"), "person_id", "event_time", 45)
     vals = {
         (r["subject_id"], r["period_start"]): r["value"] for r in eng.to_arrow(rolled).to_pylist()
     }

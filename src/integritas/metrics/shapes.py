@@ -120,16 +120,14 @@ class Shifts:
         return s.select(_sp=s[self.person], _lo=s[self.start] - tol, _hi=s[self.end] + tol, **extra)
 
 
-def _first_day(spans: ir.Table) -> ir.Table:
-    """Every span under the day it starts on (``_day``)."""
-    return spans.mutate(_day=spans._lo.date())
-
-
-def _second_day(spans: ir.Table) -> ir.Table:
-    """The spans that cross midnight, under the day they end on: most shifts start and end on
-    one day, so this bucket is small and no span is listed twice under one day."""
-    crossing = spans.filter(spans._hi.date() != spans._lo.date())
-    return crossing.mutate(_day=crossing._hi.date())
+def _buckets(spans: ir.Table) -> ir.Table:
+    """Every span under each calendar day it touches (``_day``): the day it starts on and,
+    when it crosses midnight, the day it ends on. One pass over the shifts: each span unnests
+    into one or two rows, so no span is listed twice under one day and the shifts are read
+    once (two bucket queries read them twice: ~30% of the out-of-duty query on DuckDB)."""
+    lo, hi = spans._lo.date(), spans._hi.date()
+    days = ibis.ifelse(hi != lo, ibis.array([lo, hi]), ibis.array([lo]))
+    return spans.mutate(_day=days.unnest())
 
 
 def events_in_shifts(
@@ -143,8 +141,7 @@ def events_in_shifts(
     than a day plus the tolerance; event columns keep their names, shift columns are
     prefixed ``shift_``.
     """
-    s = shifts.spans(keep=True)
-    buckets = _first_day(s).union(_second_day(s))
+    buckets = _buckets(shifts.spans(keep=True))
     e = events.mutate(_day=events[event_time].date())
     j = e.inner_join(buckets, [e[event_person] == buckets._sp, e._day == buckets._day])
     j = j.filter((j[event_time] >= j._lo) & (j[event_time] <= j._hi))
@@ -157,39 +154,19 @@ def events_outside_shifts(
     """The events inside none of their person's shifts (± tolerance): the complement of
     :func:`events_in_shifts`, on the same day buckets and the same assumption.
 
-    Two anti-joins, one per day bucket, each on (person, day) with the range test inside the
-    join condition: no pairs are built and no event is looked up by id
-    (~2.5x faster on DuckDB than collecting the covered events and subtracting them).
+    One anti-join on (person, day) with the range test inside the join condition: no pairs
+    are built and no event is looked up by id (~2.5x faster on DuckDB than collecting the
+    covered events and subtracting them).
     """
     e = events.mutate(_eday=events[event_time].date())
-    s = shifts.spans(keep=False)
-    for b in (_first_day(s), _second_day(s)):
-        e = e.anti_join(
-            b,
-            [
-                e[event_person] == b._sp,
-                e._eday == b._day,
-                e[event_time] >= b._lo,
-                e[event_time] <= b._hi,
-            ],
-        )
+    b = _buckets(shifts.spans(keep=False))
+    e = e.anti_join(
+        b,
+        [
+            e[event_person] == b._sp,
+            e._eday == b._day,
+            e[event_time] >= b._lo,
+            e[event_time] <= b._hi,
+        ],
+    )
     return e.drop("_eday")
-
-
-def rolling_per_person_month(
-    ctx: MetricContext,
-    table: ir.Table,
-    person: str,
-    when: str,
-    days: int,
-    value: Callable[[ir.Table], ir.Scalar] | None = None,
-) -> ir.Table:
-    """Per person and month of the window: ``value(t)`` (default: row count) over the rows
-    whose ``when`` falls in the ``days`` days ending on the month's last day."""
-    m = months(ctx)
-    t = table.mutate(_day=table[when].date() if table[when].type().is_timestamp() else table[when])
-    j = t.cross_join(m.select("period_start", "period_end"))
-    j = j.filter((j._day <= j.period_end) & (j._day > j.period_end - ibis.interval(days=days)))
-    j = j.mutate(subject_id=j[person])
-    agg = j.count() if value is None else value(j)
-    return j.group_by(["subject_id", "period_start"]).aggregate(value=agg.cast("float64"))

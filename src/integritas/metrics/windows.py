@@ -1,8 +1,11 @@
 """Rolling-window helpers shared by the person-level metric families.
 
 A period is a calendar month; a rolling metric looks back ``days`` from the month end. Rows are
-paired with the periods whose window contains them by a cross join with a tiny calendar table
-built in Python, so the same expression runs on DuckDB and Spark.
+paired with the periods whose window contains them by an equi-join on their day with a small
+day-to-period table built in Python (one row per day of each period's window, ~1,200 for a year
+and 90-day windows), so the same expression runs on DuckDB and Spark as a hash join. A cross
+join with the calendar filtered on the range is the same pairing, but planned as a range join
+it costs ~25x more (DuckDB's piecewise merge join: 0.10 s against 0.004 s for 89k look-ups).
 """
 
 from __future__ import annotations
@@ -24,6 +27,12 @@ def calendar(ctx: MetricContext, days: int | None = None) -> ir.Table:
     ``period_end`` is the month end (or the window end); ``window_start`` is the first day of
     the look-back: the month start, or ``period_end - days + 1`` for a rolling window.
     """
+    schema = {"period_start": "date", "period_end": "date", "window_start": "date"}
+    return ibis.memtable(calendar_rows(ctx, days), schema=schema)
+
+
+def calendar_rows(ctx: MetricContext, days: int | None = None) -> list[dict[str, date]]:
+    """The rows of ``calendar``."""
     rows: list[dict[str, date]] = []
     month = date(ctx.start.year, ctx.start.month, 1)
     while month <= ctx.end:
@@ -32,8 +41,24 @@ def calendar(ctx: MetricContext, days: int | None = None) -> ir.Table:
         start = month if days is None else end - timedelta(days=days - 1)
         rows.append({"period_start": month, "period_end": end, "window_start": start})
         month = following
-    schema = {"period_start": "date", "period_end": "date", "window_start": "date"}
+    return rows
+
+
+def day_periods(ctx: MetricContext, days: int | None = None) -> ir.Table:
+    """One row per (day, period) with the day inside the period's window (``calendar``):
+    ``_day``, ``period_start``, ``period_end``."""
+    rows: list[dict[str, date]] = []
+    for month in calendar_rows(ctx, days):
+        day = month["window_start"]
+        while day <= month["period_end"]:
+            rows.append({"_day": day, **_period(month)})
+            day += timedelta(days=1)
+    schema = {"_day": "date", "period_start": "date", "period_end": "date"}
     return ibis.memtable(rows, schema=schema)
+
+
+def _period(month: dict[str, date]) -> dict[str, date]:
+    return {"period_start": month["period_start"], "period_end": month["period_end"]}
 
 
 def lookback_start(ctx: MetricContext, days: int | None) -> date:
@@ -54,17 +79,15 @@ def windowed(
 ) -> ir.Table:
     """``rows`` paired with every period whose window contains the row's day of ``when``.
 
-    Adds ``subject_id``, ``period_start``, ``period_end`` and ``_day``; the pairing is a cross
-    join with the (tiny) calendar, filtered, so it runs the same on DuckDB and Spark.
+    Adds ``subject_id``, ``period_start``, ``period_end`` and ``_day``; the pairing is an
+    equi-join on the day with ``day_periods``, so it runs the same on DuckDB and Spark.
     """
     col = rows[when]
     day = col.date() if col.type().is_timestamp() else col
     lo = ibis.literal(lookback_start(ctx, days), type="date")
     ev = rows.mutate(subject_id=rows[person].cast("string"), _day=day)
     ev = ev.filter((ev._day >= lo) & (ev._day <= ctx.end_lit))
-    cal = calendar(ctx, days)
-    joined = ev.cross_join(cal)
-    return joined.filter((joined._day >= joined.window_start) & (joined._day <= joined.period_end))
+    return ev.join(day_periods(ctx, days), "_day")
 
 
 def count_in_window(

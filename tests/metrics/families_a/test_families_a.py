@@ -473,3 +473,31 @@ def test_evidence_rows_resolve_to_curated_rows(ctx: MetricContext) -> None:
             assert found == 1, (m.name, r)
             checked += 1
     assert checked > 20
+
+
+def _night(shift: str, day: int) -> tuple[Any, ...]:
+    start, end = f"2025-02-{day:02d} 22:00", f"2025-02-{day + 1:02d} 06:00"
+    return (shift, "P-A", "U1", f"2025-02-{day:02d}", start, end, start, end, "night", "worked")
+
+
+def test_night_shift_pings_after_midnight_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A night shift's pings after midnight are inside it: three off-site pings across
+    midnight make a shift never at a site; one on-site ping after midnight clears another."""
+    extra = {
+        "duty_roster": [_night("SN1", 24), _night("SN2", 26)],
+        "device_location": [
+            ("GN1", "P-A", "D1", "2025-02-24 22:30", "off-site"),
+            ("GN2", "P-A", "D1", "2025-02-24 23:30", "off-site"),
+            ("GN3", "P-A", "D1", "2025-02-25 01:30", "off-site"),
+            ("GN4", "P-A", "D1", "2025-02-26 22:30", "off-site"),
+            ("GN5", "P-A", "D1", "2025-02-26 23:30", "off-site"),
+            ("GN6", "P-A", "D1", "2025-02-27 01:30", "off-site"),
+            ("GN7", "P-A", "D1", "2025-02-27 04:30", "STN01"),
+        ],
+    }
+    rows = {name: ROWS[name] + extra.get(name, []) for name in ROWS}
+    monkeypatch.setitem(globals(), "ROWS", rows)
+    load_metrics()
+    night = MetricContext(build_backend(), date(2025, 2, 1), date(2025, 2, 28))
+    df = METRICS["shifts_never_at_approved_site"].compute(night).to_pandas()
+    assert dict(zip(df.subject_id, df.value, strict=True)) == {"P-A": 2.0}  # 1 before + SN1

@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 from integritas.metrics.context import MetricContext
 from integritas.metrics.families.rostering import OWNER, evidence_of
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import people, per_person_month
+from integritas.metrics.shapes import Shifts, events_in_shifts, people, per_person_month
 
 MIN_PINGS = 3  # a shift with fewer pings says too little to judge
 OFF_SITE = ("off-site", "offsite", "")
@@ -31,15 +31,14 @@ def _unplaced_shifts(ctx: MetricContext) -> ir.Table:
     r = r.join(onsite, r.person_id == onsite.s_person).drop("s_person")
     pings = ctx.table("device_location")
     pings = pings.select(
-        g_person=pings.person_id,
-        g_day=pings.ping_time.date(),
-        g_time=pings.ping_time,
+        pings.person_id,
+        pings.ping_time,
         at_site=~pings.site_label.fill_null("").lower().isin(OFF_SITE),
     )
-    # day-bucketed equi-join on the shift's start day, then the window filter
-    j = r.join(pings, [r.person_id == pings.g_person, r.actual_start.date() == pings.g_day])
-    j = j.filter((j.g_time >= j.actual_start) & (j.g_time <= j.actual_end))
-    per = j.group_by(k_shift=j.shift_id).aggregate(
+    # the day-bucketed equi-join: a night shift's pings after midnight count too
+    shifts = Shifts(r.select("person_id", "shift_id", "actual_start", "actual_end"))
+    j = events_in_shifts(pings, shifts, event_person="person_id", event_time="ping_time")
+    per = j.group_by(k_shift=j.shift_shift_id).aggregate(
         n=j.count(), on_site=j.at_site.cast("int64").sum()
     )
     bad = per.filter((per.n >= MIN_PINGS) & (per.on_site == 0))
@@ -48,7 +47,7 @@ def _unplaced_shifts(ctx: MetricContext) -> ir.Table:
 
 @metric(
     name="shifts_never_at_approved_site",
-    version=1,
+    version=2,
     tier="tertiary",
     subject="person",
     period="month",

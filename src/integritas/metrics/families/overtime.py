@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from integritas.metrics.context import MetricContext
 from integritas.metrics.families.rostering import OWNER, evidence_of
 from integritas.metrics.registry import metric
-from integritas.metrics.shapes import per_person_month
+from integritas.metrics.shapes import Shifts, events_in_shifts, per_person_month
 
 # Presence within this many minutes either side of the claimed window counts.
 PRESENCE_TOLERANCE_MIN = 30
@@ -229,18 +229,14 @@ def presence_events(ctx: MetricContext) -> ir.Table:
 
 def _no_presence(ctx: MetricContext) -> ir.Table:
     c = claims(ctx).filter(lambda t: t.start_time.notnull() & t.end_time.notnull())
-    tol = ibis.interval(minutes=PRESENCE_TOLERANCE_MIN)
-    w = c.select(
-        w_claim=c.claim_id, w_person=c.person_id, w_from=c.start_time - tol, w_to=c.end_time + tol
+    window = Shifts(
+        c.select("claim_id", "person_id", "start_time", "end_time"),
+        start="start_time",
+        end="end_time",
+        tolerance_minutes=PRESENCE_TOLERANCE_MIN,
     )
-    # day buckets: the days the (tolerance-widened) window starts and ends on
-    buckets = w.mutate(w_day=w.w_from.date()).union(w.mutate(w_day=w.w_to.date()), distinct=True)
-    ev = presence_events(ctx)
-    ev = ev.mutate(e_day=ev.e_time.date())
-    j = buckets.join(ev, [buckets.w_person == ev.e_person, buckets.w_day == ev.e_day]).filter(
-        (ev.e_time >= buckets.w_from) & (ev.e_time <= buckets.w_to)
-    )
-    seen = j.select(s_claim=j.w_claim).distinct()
+    j = events_in_shifts(presence_events(ctx), window, event_person="e_person", event_time="e_time")
+    seen = j.select(s_claim=j.shift_claim_id).distinct()
     return c.anti_join(seen, c.claim_id == seen.s_claim)
 
 
