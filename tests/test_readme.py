@@ -1,4 +1,5 @@
-"""The README: the two commands come first, and every link and image it names exists."""
+"""The README: the two commands come first, every link and image it names exists, and the
+performance page it links names every benchmark."""
 
 from __future__ import annotations
 
@@ -29,3 +30,11 @@ def test_makefile_has_the_commands_the_readme_names() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     for target in ("demo", "test", "lint", "bench"):
         assert re.search(rf"^{target}:", makefile, re.M), target
+
+
+def test_performance_page_names_every_benchmark() -> None:
+    page = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
+    benches = sorted(p.name for p in (ROOT / "bench").glob("*.py"))
+    assert len(benches) >= 5
+    assert [b for b in benches if f"`bench/{b}`" not in page] == []
+    assert "(docs/performance.md)" in README
