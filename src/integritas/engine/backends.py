@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from integritas.catalog.models import FieldType, SourceKind
 from integritas.catalog.registry import catalog
-from integritas.ingest.layout import curated_files
+from integritas.ingest.layout import curated_files_by_source
 from integritas.settings import EngineSettings, Workspace
 
 if TYPE_CHECKING:
@@ -129,8 +129,9 @@ class Engine(ABC):
     def open(self) -> Engine:
         self.backend = self._connect()
         disputed = _disputed_by_source(self.ws)
+        by_source = curated_files_by_source(self.ws)
         for name in catalog():
-            files = curated_files(self.ws, name)
+            files = by_source.get(name, [])
             if files and name in disputed:
                 # Disputed rows are left out of every metric until the dispute is resolved.
                 self._register_files(f"__undisputed_{name}", files)

@@ -16,17 +16,39 @@ from typing import Any
 
 from integritas.settings import Workspace
 
+# batches folder -> (what its manifests looked like on disk, the committed ones, parsed)
+_SEEN: dict[Path, tuple[tuple[tuple[str, int, int, int], ...], list[dict[str, Any]]]] = {}
+
 
 def manifests(ws: Workspace, source: str | None = None) -> list[dict[str, Any]]:
-    """Committed batch manifests, oldest first, optionally for one source."""
+    """Committed batch manifests, oldest first, optionally for one source.
+
+    Read-only: the dicts are shared between calls. The folder is parsed again only when a
+    manifest file appears, goes or changes (name, inode, modification time and size, from
+    one directory listing), so that asking per source, per page or per engine costs a
+    listing, not a read of every manifest.
+    """
+    committed = _committed(ws.batches)
+    return [m for m in committed if source is None or m.get("source") == source]
+
+
+def _committed(folder: Path) -> list[dict[str, Any]]:
+    try:
+        with os.scandir(folder) as it:
+            found = [(e.name, e.stat()) for e in it if e.name.endswith(".json") and e.is_file()]
+    except FileNotFoundError:
+        return []
+    state = tuple(sorted((n, st.st_ino, st.st_mtime_ns, st.st_size) for n, st in found))
+    seen = _SEEN.get(folder)
+    if seen is not None and seen[0] == state:
+        return seen[1]
     out = []
-    for path in sorted(ws.batches.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("status") != "committed":
-            continue
-        if source is None or data.get("source") == source:
+    for name, *_ in state:
+        data = json.loads((folder / name).read_text(encoding="utf-8"))
+        if data.get("status") == "committed":
             out.append(data)
     out.sort(key=lambda m: (m.get("committed_at", ""), m["batch_id"]))
+    _SEEN[folder] = (state, out)
     return out
 
 

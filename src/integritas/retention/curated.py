@@ -7,6 +7,7 @@ one; the manifest is then rewritten (also by rename) to record what was disposed
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -135,7 +136,7 @@ def dispose_batch(
     ws: Workspace, con: duckdb.DuckDBPyConnection, b: BatchExpiry, certificate_id: str, at: str
 ) -> None:
     """Remove the expired rows from the batch's curated and vault files; record it."""
-    m = dict(b.manifest)
+    m = copy.deepcopy(b.manifest)  # manifests() hands out shared, read-only dicts
     for key in ("curated_files", "vault_files"):
         remaining = []
         for rel in m.get(key, []):
