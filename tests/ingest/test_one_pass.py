@@ -180,3 +180,22 @@ def test_hmac_with_reused_pads_is_hmac(size: int) -> None:
     got = list(_hmac_many(key, values))
     want = [hmac.digest(key, normalise(v).encode("utf-8"), "sha256") for v in values]
     assert got == want
+
+
+def test_code_lists_and_batch_id_are_plain_strings_to_every_reader(
+    ws: Workspace, badge_csv, kit
+) -> None:
+    """Written from ENUMs (a cheaper write), read back as text by DuckDB and pyarrow."""
+    import pyarrow.parquet as pq
+
+    rows = kit.rows(4)
+    r = ingest_path(ws, badge_csv(rows)).results[0]
+    assert r.status is BatchStatus.COMMITTED
+    path = curated_files(ws, "badge_access")[0]
+    described = duckdb.connect().execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()
+    types = {str(c[0]): str(c[1]) for c in described}
+    assert types["direction"] == types["result"] == types["_batch_id"] == "VARCHAR"
+    table = pq.read_table(path).sort_by("_row_number")
+    assert str(table.schema.field("direction").type) == "string"
+    assert set(table.column("_batch_id").to_pylist()) == {r.batch_id}
+    assert table.column("direction").to_pylist() == [row[5] for row in rows]
