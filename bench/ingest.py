@@ -6,9 +6,11 @@
 A third row copies the same file to Parquet with ingest's writer options and nothing else:
 the floor under any ingest that writes Parquet (no validation, pseudonyms or lineage).
 
-Each measurement runs in its own child process so that peak RSS is its own. The ratio is of
-wall-clock seconds; CPU seconds (all threads) are printed too, because on a shared machine the
-wall clock of a parallel read swings with the load while the CPU it spends does not.
+Each measurement runs in its own child process so that peak RSS is its own, ``--repeat``
+times (default 3) interleaved with the others; the medians are printed, with each run's
+ratio. The ratio is of wall-clock seconds; CPU seconds (all threads) are printed too, because
+on a shared machine the wall clock of a parallel read swings with the load while the CPU it
+spends does not.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 
 
 def generate(folder: Path, rows: int) -> tuple[Path, Path]:
@@ -114,9 +118,20 @@ def measure(fn: Callable[..., int], *args: str) -> tuple[int, float, float, floa
     return result  # type: ignore[no-any-return]
 
 
+def _median(runs: list[tuple[int, float, float, float]]) -> tuple[int, float, float, float]:
+    """Rows of the first run; median seconds, CPU seconds and peak RSS over the runs."""
+    return (
+        runs[0][0],
+        median(r[1] for r in runs),
+        median(r[2] for r in runs),
+        median(r[3] for r in runs),
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--repeat", type=int, default=3, help="Interleaved runs of each row.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         folder = Path(tmp)
@@ -131,22 +146,32 @@ def main() -> None:
         )
         print(head)
         for label, path in (("CSV", csv), ("Parquet", pq)):
-            n0, s0, c0, m0 = measure(_plain, str(path))
-            n1, s1, c1, m1 = measure(_ingest, str(path), str(folder / f"home-{label}"))
-            n2, s2, c2, m2 = measure(_rewrite, str(path), str(folder / f"copy-{label}"))
-            for what, n, s, c, m in (
-                ("plain duckdb", n0, s0, c0, m0),
-                ("ingest_path", n1, s1, c1, m1),
-                ("copy to parquet", n2, s2, c2, m2),
-            ):
+            runs: dict[str, list[tuple[int, float, float, float]]] = {}
+            for _ in range(args.repeat):  # interleaved: a change of load hits every row
+                runs.setdefault("plain duckdb", []).append(measure(_plain, str(path)))
+                home = folder / f"home-{label}"
+                runs.setdefault("ingest_path", []).append(measure(_ingest, str(path), str(home)))
+                copy = folder / f"copy-{label}"
+                runs.setdefault("copy to parquet", []).append(
+                    measure(_rewrite, str(path), str(copy))
+                )
+                shutil.rmtree(home)  # the next run ingests afresh (not a no-op) on free disk
+                shutil.rmtree(copy)
+            med = {what: _median(r) for what, r in runs.items()}
+            for what, (n, s, c, m) in med.items():
                 print(
                     f"{what + ' ' + label:<28}{n:>12,}{s:>10.2f}{n / s:>14,.0f}{c:>8.2f}{m:>13.0f}"
                 )
-            for what, s, c in (("ratio", s1, c1), ("floor", s2, c2)):
+            for what, row in (("ratio", "ingest_path"), ("floor", "copy to parquet")):
                 kind = "ingest" if what == "ratio" else "copy"
+                each = ", ".join(
+                    f"{r[1] / p[1]:.2f}x"
+                    for r, p in zip(runs[row], runs["plain duckdb"], strict=True)
+                )
                 print(
-                    f"{f'{what} {label} ({kind}/plain)':<28}{'':>12}{s / s0:>10.2f}x"
-                    f"{'':>14}{c / c0:>7.2f}x"
+                    f"{f'{what} {label} ({kind}/plain)':<28}{'':>12}"
+                    f"{med[row][1] / med['plain duckdb'][1]:>10.2f}x"
+                    f"{'':>14}{med[row][2] / med['plain duckdb'][2]:>7.2f}x   runs: {each}"
                 )
     from integritas.ingest.batch import PARQUET
 

@@ -7,9 +7,10 @@ the compiled-SQL cache emptied first (every query built and compiled by Ibis), a
 (every query's SQL from the cache the cold run wrote), printing seconds and peak memory.
 Then the same three representative metrics: on DuckDB cold (Ibis build + compile + run) and
 warm (SQL cached by the full runs, read back from disk as a new process would), and in
-pandas, in the same process, with the pandas/DuckDB ratio for each. Every DuckDB figure
-includes opening the engine; both sides include reading the curated data (pandas reads only
-the columns it needs, as DuckDB does). The values must agree, subject by subject and month by
+pandas, in the same process, with the pandas/DuckDB ratio for each: ``--repeat`` interleaved
+runs (default 3), medians printed with every run's ratio, since on a shared machine one run
+can move the ratio by a third. Every DuckDB figure includes opening the engine; both sides
+include reading the curated data (pandas reads only the columns it needs, as DuckDB does). The values must agree, subject by subject and month by
 month, or the ratio means nothing. The pandas code follows the same plan as the metric's
 query (the same filters first, the same joins), so the ratio measures the engine, not a plan.
 
@@ -40,6 +41,7 @@ import time
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import pandas as pd
@@ -214,6 +216,9 @@ def main() -> None:
     ap.add_argument("--staff", type=int, default=5000)
     ap.add_argument("--days", type=int, default=365)
     ap.add_argument("--home", type=Path, default=None, help="Reuse/keep this workspace.")
+    ap.add_argument(
+        "--repeat", type=int, default=3, help="Interleaved runs of the three-metric comparison."
+    )
     args = ap.parse_args()
     root = Path(tempfile.mkdtemp(prefix="integritas-bench-"))
     home = args.home or root / "home"
@@ -259,20 +264,23 @@ def main() -> None:
         )
     start, end = report.start, report.end
     duck: dict[str, dict[str, pa.Table]] = {}
-    duck_s: dict[str, float] = {}
-    duck_cpu: dict[str, float] = {}
-    for label in ("cold", "warm"):
+    secs: dict[str, list[float]] = {"cold": [], "warm": [], "pandas": []}
+    cpus: dict[str, list[float]] = {"cold": [], "warm": [], "pandas": []}
+    for _ in range(args.repeat):  # interleaved, so that a change of load hits every side
+        for label in ("cold", "warm"):
+            t, cpu = time.perf_counter(), time.process_time()
+            eng = DuckDBEngine(ws).open()
+            cache = QueryCache(ws, enabled=label == "warm")
+            ctx = MetricContext(eng.backend, start, end)
+            duck[label] = {name: raw_values(cache, eng, METRICS[name], ctx) for name in THREE}
+            secs[label].append(time.perf_counter() - t)
+            cpus[label].append(time.process_time() - cpu)
+            assert cache.hits == (len(THREE) if label == "warm" else 0)
+            eng.close()
         t, cpu = time.perf_counter(), time.process_time()
-        eng = DuckDBEngine(ws).open()
-        cache = QueryCache(ws, enabled=label == "warm")
-        ctx = MetricContext(eng.backend, start, end)
-        duck[label] = {name: raw_values(cache, eng, METRICS[name], ctx) for name in THREE}
-        duck_s[label], duck_cpu[label] = time.perf_counter() - t, time.process_time() - cpu
-        assert cache.hits == (len(THREE) if label == "warm" else 0)
-        eng.close()
-    t, cpu = time.perf_counter(), time.process_time()
-    theirs = pandas_three(ws, start, end)
-    pandas_s, pandas_cpu = time.perf_counter() - t, time.process_time() - cpu
+        theirs = pandas_three(ws, start, end)
+        secs["pandas"].append(time.perf_counter() - t)
+        cpus["pandas"].append(time.process_time() - cpu)
     for name in THREE:  # the comparison is only fair if all compute the same thing
         warm, cold = _from_duck(duck["warm"][name]), _from_duck(duck["cold"][name])
         same = _close(warm, cold) and _close(warm, _from_pandas(theirs[name]))
@@ -280,11 +288,16 @@ def main() -> None:
             f"  {name}: {len(warm)} values; DuckDB (cold, warm) and pandas "
             f"{'agree' if same else 'DIFFER'}"
         )
-    print(f"three metrics ({', '.join(THREE)}): pandas {pandas_s:.2f} s (CPU {pandas_cpu:.2f} s)")
+    pandas_s = median(secs["pandas"])
+    print(
+        f"three metrics ({', '.join(THREE)}), median of {args.repeat} interleaved runs: "
+        f"pandas {pandas_s:.2f} s (CPU {median(cpus['pandas']):.2f} s)"
+    )
     for label in ("cold", "warm"):
+        each = ", ".join(f"{p / d:.1f}x" for p, d in zip(secs["pandas"], secs[label], strict=True))
         print(
-            f"  DuckDB {label}: {duck_s[label]:.2f} s (CPU {duck_cpu[label]:.2f} s), "
-            f"pandas/DuckDB = {pandas_s / duck_s[label]:.1f}x"
+            f"  DuckDB {label}: {median(secs[label]):.2f} s (CPU {median(cpus[label]):.2f} s), "
+            f"pandas/DuckDB = {pandas_s / median(secs[label]):.1f}x (runs: {each})"
         )
     print(f"peak RSS {_peak_mb():.0f} MB")
 
