@@ -36,11 +36,10 @@ def calendar_rows(ctx: MetricContext, days: int | None = None) -> list[dict[str,
     rows: list[dict[str, date]] = []
     month = date(ctx.start.year, ctx.start.month, 1)
     while month <= ctx.end:
-        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-        end = min(following - timedelta(days=1), ctx.end)
+        end = min(_month_end(month), ctx.end)
         start = month if days is None else end - timedelta(days=days - 1)
         rows.append({"period_start": month, "period_end": end, "window_start": start})
-        month = following
+        month = _month_end(month) + timedelta(days=1)
     return rows
 
 
@@ -49,16 +48,13 @@ def day_periods(ctx: MetricContext, days: int | None = None) -> ir.Table:
     ``_day``, ``period_start``, ``period_end``."""
     rows: list[dict[str, date]] = []
     for month in calendar_rows(ctx, days):
+        start, end = month["period_start"], month["period_end"]
         day = month["window_start"]
-        while day <= month["period_end"]:
-            rows.append({"_day": day, **_period(month)})
+        while day <= end:
+            rows.append({"_day": day, "period_start": start, "period_end": end})
             day += timedelta(days=1)
     schema = {"_day": "date", "period_start": "date", "period_end": "date"}
     return ibis.memtable(rows, schema=schema)
-
-
-def _period(month: dict[str, date]) -> dict[str, date]:
-    return {"period_start": month["period_start"], "period_end": month["period_end"]}
 
 
 def lookback_start(ctx: MetricContext, days: int | None) -> date:
