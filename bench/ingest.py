@@ -6,6 +6,10 @@
 A third row copies the same file to Parquet with ingest's writer options and nothing else:
 the floor under any ingest that writes Parquet (no validation, pseudonyms or lineage).
 
+Then a SQL source (``--sql-rows``, default 1M; 0 skips it): the same shape in a SQLite table,
+``ingest_sql`` against a plain SQLAlchemy ``fetchall()`` of the same query, with peak RSS:
+the rows are streamed into DuckDB in chunks, so memory stays flat as the table grows.
+
 Each measurement runs in its own child process so that peak RSS is its own, ``--repeat``
 times (default 3) interleaved with the others; the medians are printed, with each run's
 ratio. The ratio is of wall-clock seconds; CPU seconds (all threads) are printed too, because
@@ -51,6 +55,60 @@ def generate(folder: Path, rows: int) -> tuple[Path, Path]:
     con.execute(f"COPY g TO '{pq}' (FORMAT parquet)")
     con.close()
     return csv, pq
+
+
+def generate_sqlite(folder: Path, rows: int) -> Path:
+    """badge_access's shape (the generator's rows) in a SQLite table ``badge``."""
+    import sqlite3
+
+    import duckdb
+
+    db = folder / "badge_access.sqlite"
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    cur = con.execute(
+        f"""
+        SELECT 'E' || i, 'SN' || lpad(CAST(hash(i) % 50000 AS VARCHAR), 6, '0'),
+            'SITE' || (i % 40), 'R' || (i % 400),
+            strftime(TIMESTAMP '2024-01-01' + to_seconds(CAST(i * 3 AS BIGINT)), '%Y-%m-%d %H:%M:%S'),
+            CASE WHEN i % 2 = 0 THEN 'in' ELSE 'out' END,
+            CASE WHEN i % 97 = 0 THEN 'denied' ELSE 'granted' END
+        FROM range({rows}) t(i)
+        """
+    )
+    with sqlite3.connect(db) as lite:
+        lite.execute(
+            "CREATE TABLE badge (event_id, staff_number, site_code, reader_id, event_time, "
+            "direction, result)"
+        )
+        while chunk := cur.fetchmany(100_000):
+            lite.executemany("INSERT INTO badge VALUES (?, ?, ?, ?, ?, ?, ?)", chunk)
+    return db
+
+
+SQL_QUERY = "SELECT * FROM badge"
+
+
+def _plain_sql(db: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        n = len(conn.execute(sa.text(SQL_QUERY)).fetchall())
+    engine.dispose()
+    return n
+
+
+def _ingest_sql(db: str, home: str) -> int:
+    from integritas.ingest.service import ingest_sql
+    from integritas.settings import Workspace
+
+    ws = Workspace.from_settings(Path(home))
+    report = ingest_sql(ws, f"sqlite:///{db}", SQL_QUERY, source="badge_access")
+    r = report.results[0]
+    if r.status != "committed":
+        raise SystemExit(f"ingest did not commit: {r}")
+    return r.rows_loaded
 
 
 def _plain(path: str) -> int:
@@ -132,6 +190,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--repeat", type=int, default=3, help="Interleaved runs of each row.")
+    ap.add_argument("--sql-rows", type=int, default=1_000_000, help="Rows of the SQL source.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         folder = Path(tmp)
@@ -173,10 +232,33 @@ def main() -> None:
                     f"{med[row][1] / med['plain duckdb'][1]:>10.2f}x"
                     f"{'':>14}{med[row][2] / med['plain duckdb'][2]:>7.2f}x   runs: {each}"
                 )
+        if args.sql_rows:
+            _bench_sql(folder, args.sql_rows, args.repeat)
     from integritas.ingest.batch import PARQUET
 
     if PARQUET != WRITER:
         raise SystemExit(f"bench WRITER {WRITER!r} differs from ingest's {PARQUET!r}")
+
+
+def _bench_sql(folder: Path, rows: int, repeat: int) -> None:
+    t0 = time.perf_counter()
+    db = generate_sqlite(folder, rows)
+    print(f"sqlite table of {rows:,} rows in {time.perf_counter() - t0:.1f} s")
+    runs: dict[str, list[tuple[int, float, float, float]]] = {}
+    for _ in range(repeat):
+        runs.setdefault("sqlalchemy fetchall", []).append(measure(_plain_sql, str(db)))
+        home = folder / "home-sql"
+        runs.setdefault("ingest_sql", []).append(measure(_ingest_sql, str(db), str(home)))
+        shutil.rmtree(home)
+    med = {what: _median(r) for what, r in runs.items()}
+    for what, (n, s, c, m) in med.items():
+        print(f"{what + ' SQL':<28}{n:>12,}{s:>10.2f}{n / s:>14,.0f}{c:>8.2f}{m:>13.0f}")
+    each = ", ".join(
+        f"{r[1] / p[1]:.2f}x"
+        for r, p in zip(runs["ingest_sql"], runs["sqlalchemy fetchall"], strict=True)
+    )
+    ratio = med["ingest_sql"][1] / med["sqlalchemy fetchall"][1]
+    print(f"{'ratio SQL (ingest/fetchall)':<28}{'':>12}{ratio:>10.2f}x{'':>14}   runs: {each}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ readers number them here, CSV and JSON lines by insertion order when staged (``n
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import threading
 from concurrent.futures import Future
@@ -152,35 +151,21 @@ def sniff_csv_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str
         return {}
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
+def _text_rows(con: duckdb.DuckDBPyConnection, label: str, header: list[str]) -> Any:
+    """A :class:`~integritas.ingest.rows.TextRows` for ``header``; a header DuckDB cannot
+    hold as columns (names equal but for case) is the export's error, not a traceback."""
+    from integritas.ingest.rows import TextRows
+
+    try:
+        return TextRows(con, header)
+    except duckdb.Error as exc:
+        raise IngestError(f"{label}: the header cannot be read: {_first_line(exc)}") from None
 
 
-def _register_rows(
-    con: duckdb.DuckDBPyConnection, label: str, header: list[str], rows: list[list[str | None]]
-) -> Export:
-    import pyarrow as pa
-
-    h = hashlib.sha256()
-    h.update(("\x1f".join(header) + "\n").encode())
-    for r in rows:
-        h.update(("\x1f".join("" if v is None else v for v in r) + "\n").encode())
-    arrays = {"__rn": pa.array(range(1, len(rows) + 1), type=pa.int64())}
-    for i, name in enumerate(header):
-        arrays[name] = pa.array([r[i] if i < len(r) else None for r in rows], type=pa.string())
-    con.register("__rows", pa.table(arrays))
+def _as_export(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Expose the rows as ``__export``; its columns and types."""
     con.execute("CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM __rows")
-    return Export(label, "__export", _describe(con, "__export"), digest=known_digest(h.hexdigest()))
+    return _describe(con, "__export")
 
 
 def _header(raw: list[Any], label: str) -> list[str]:
@@ -212,16 +197,24 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
         if first is None:
             raise IngestError(f"{path.name}: the workbook's first sheet is empty")
         header = _header(list(first), path.name)
-        rows = [[_text(v) for v in r] for r in it if any(v is not None for v in r)]
+        n = len(header)
+        rows = _text_rows(con, path.name, header)
+        # A row is cut or padded to the header; a row of empty cells is no row at all.
+        rows.add_all((*r[:n], *(None,) * (n - len(r))) for r in it if any(v is not None for v in r))
     finally:
         wb.close()
-    exp = _register_rows(con, path.name, header, rows)
-    return _file_export(path, exp.columns)
+    return _file_export(path, _as_export(con))
 
 
 def read_sql(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:
-    """Run ``query`` against any SQLAlchemy URL; the result is the export."""
+    """Run ``query`` against any SQLAlchemy URL; the result is the export.
+
+    The rows are streamed (a server-side cursor where the driver has one) and land in DuckDB a
+    chunk at a time: a result larger than memory is read like a large file.
+    """
     import sqlalchemy as sa
+
+    from integritas.ingest.rows import CHUNK_ROWS
 
     try:
         engine = sa.create_engine(url)
@@ -229,13 +222,16 @@ def read_sql(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:
         raise IngestError(f"--sql-url: cannot use this database URL: {_first_line(exc)}") from None
     try:
         with engine.connect() as conn:
-            result = conn.execute(sa.text(query))
-            header = _header(list(result.keys()), "sql query")
-            rows = [[_text(v) for v in r] for r in result]
+            # stream_results, not yield_per: with yield_per, SQLite's result partitions come
+            # one row each.
+            result = conn.execution_options(stream_results=True).execute(sa.text(query))
+            rows = _text_rows(con, "sql query", _header(list(result.keys()), "sql query"))
+            for part in result.partitions(CHUNK_ROWS):
+                rows.add(part)
     except sa.exc.SQLAlchemyError as exc:
         raise IngestError(f"sql query failed: {_first_line(exc)}") from None
     finally:
         engine.dispose()
-    if not rows:
+    if not rows.rows:
         raise IngestError("sql query returned no rows")
-    return _register_rows(con, "sql query", header, rows)
+    return Export("sql query", "__export", _as_export(con), digest=known_digest(rows.sha256()))
