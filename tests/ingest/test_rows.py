@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import sqlite3
+import uuid
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import duckdb
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +24,7 @@ from integritas.ingest.readers import read_file
 from integritas.ingest.rows import TextRows, text, text_column
 from integritas.ingest.service import ingest_path, ingest_sql
 from integritas.settings import IngestSettings, Workspace
+from integritas.store.testing import POSTGRES_URL, postgres_unavailable
 
 values = st.one_of(
     st.none(),
@@ -99,39 +102,58 @@ def test_a_row_of_the_wrong_width_is_refused() -> None:
         sink.add([("x", "y"), ("z",)])
 
 
-@pytest.fixture
-def big_db(tmp_path: Path) -> Path:
-    """A foreign badge table of 50 rows, integer and text columns mixed."""
-    db = tmp_path / "door.sqlite"
-    with sqlite3.connect(db) as c:
-        c.execute(
-            "CREATE TABLE swipes (event_id INTEGER, staff_number TEXT, site_code TEXT, "
-            "reader_id TEXT, event_time TEXT, direction TEXT, result TEXT)"
-        )
-        c.executemany(
-            "INSERT INTO swipes VALUES (?, ?, ?, ?, ?, ?, ?)",
+@pytest.fixture(params=["sqlite", "postgresql"])
+def swipes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(URL, table): a foreign badge table of 50 rows, integer and text columns mixed."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'door.sqlite'}"
+    else:
+        reason = postgres_unavailable()
+        if reason:
+            pytest.skip(reason)
+        url = POSTGRES_URL
+    table = "swipes_" + uuid.uuid4().hex[:8]
+    meta = sa.MetaData()
+    t = sa.Table(
+        table,
+        meta,
+        sa.Column("event_id", sa.Integer),
+        *(sa.Column(c, sa.String) for c in ("staff_number", "site_code", "reader_id")),
+        sa.Column("event_time", sa.String),
+        *(sa.Column(c, sa.String) for c in ("direction", "result")),
+    )
+    engine = sa.create_engine(url)
+    meta.create_all(engine)
+    with engine.begin() as con:
+        con.execute(
+            t.insert(),
             [
-                (
-                    i,
-                    f"SN{i % 7:04d}",
-                    "HQ",
-                    f"D{i % 3}",
-                    f"2024-03-01 08:{i:02d}:00",
-                    "in",
-                    "granted",
-                )
+                {
+                    "event_id": i,
+                    "staff_number": f"SN{i % 7:04d}",
+                    "site_code": "HQ",
+                    "reader_id": f"D{i % 3}",
+                    "event_time": f"2024-03-01 08:{i:02d}:00",
+                    "direction": "in",
+                    "result": "granted",
+                }
                 for i in range(50)
             ],
         )
-    return db
+    try:
+        yield url, table
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()
 
 
 def test_sql_results_arrive_in_chunks_numbered_in_order(
-    ws: Workspace, big_db: Path, monkeypatch: pytest.MonkeyPatch
+    ws: Workspace, swipes: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A result read 7 rows at a time is the same export as one read whole: same rows, same
     order and row numbers, same digest (so the second ingest is a no-op)."""
-    url, query = f"sqlite:///{big_db}", "SELECT * FROM swipes ORDER BY event_id DESC"
+    url, table = swipes
+    query = f"SELECT * FROM {table} ORDER BY event_id DESC"
     strict = IngestSettings(quarantine_tolerance=0.0, operator="tester")
     monkeypatch.setattr(rows_module, "CHUNK_ROWS", 7)
     first = ingest_sql(ws, url, query, source="badge_access", settings=strict).results[0]
