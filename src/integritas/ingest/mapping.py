@@ -4,6 +4,7 @@ Format (docs/architecture.md)::
 
     source: overtime_claims
     match: "payroll_ot_*.csv"
+    encoding: windows-1252                                     # CSV text (default utf-8)
     columns:
       staff_number: "Emp No"                                   # rename
       work_date: {from: "Date Worked", format: "%d/%m/%Y"}     # strptime
@@ -25,6 +26,7 @@ import yaml
 
 from integritas.catalog.models import FieldType, Source
 from integritas.catalog.registry import catalog
+from integritas.ingest.encodings import normalise
 from integritas.ingest.errors import IngestError
 
 
@@ -47,6 +49,7 @@ class Mapping:
     sha256: str | None
     match: str | None
     rules: tuple[ColumnRule, ...]
+    encoding: str | None = None  # of a CSV export; None: UTF-8
 
     def rule(self, field: str) -> ColumnRule | None:
         for r in self.rules:
@@ -120,7 +123,7 @@ def parse_mapping(text: str, path: Path | None = None) -> Mapping:
     if not isinstance(raw, dict):
         raise IngestError(f"{label}: expected a mapping with 'source' and 'columns'")
     problems: list[str] = []
-    unknown = sorted(set(map(str, raw)) - {"source", "match", "columns"})
+    unknown = sorted(set(map(str, raw)) - {"source", "match", "encoding", "columns"})
     if unknown:
         problems.append(f"{label}: unknown top-level keys {unknown}")
     name = raw.get("source")
@@ -133,6 +136,14 @@ def parse_mapping(text: str, path: Path | None = None) -> Mapping:
     if match is not None and not isinstance(match, str):
         problems.append(f"{label}: 'match' must be a file-name glob")
         match = None
+    encoding = None
+    if raw.get("encoding") is not None:
+        encoding = normalise(str(raw["encoding"]))
+        if encoding is None:
+            problems.append(
+                f"{label}: 'encoding' {raw['encoding']!r} is not supported "
+                "(utf-8, utf-16, latin-1 or windows-1252)"
+            )
     columns = raw.get("columns") or {}
     if not isinstance(columns, dict):
         problems.append(f"{label}: 'columns' must be a mapping of field -> rule")
@@ -148,7 +159,9 @@ def parse_mapping(text: str, path: Path | None = None) -> Mapping:
     if problems:
         raise IngestError(problems)
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return Mapping(source=name, path=path, sha256=sha, match=match, rules=tuple(rules))
+    return Mapping(
+        source=name, path=path, sha256=sha, match=match, rules=tuple(rules), encoding=encoding
+    )
 
 
 def load_mapping(path: Path) -> Mapping:

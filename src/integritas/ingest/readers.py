@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from integritas.ingest.encodings import not_text
 from integritas.ingest.errors import IngestError
 
 READABLE_SUFFIXES = {".csv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json", ".xlsx"}
@@ -101,8 +102,10 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
-    """Open ``path`` by its suffix; raise IngestError with a clear reason if unreadable."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, utf8: Path | None = None) -> Export:
+    """Open ``path`` by its suffix; raise IngestError with a clear reason if unreadable.
+    ``utf8``: a CSV export's text transcoded to UTF-8 (``encodings.transcode``), read in its
+    place; ``path`` still names and hashes the export."""
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     if path.stat().st_size == 0:
@@ -113,7 +116,8 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
         if suffix in (".csv", ".txt"):
             # Staged once into a table: the reader itself is the relation, no view, since
             # every bind of read_csv sniffs the file again (~40 ms each).
-            base = f"read_csv({p}, all_varchar=true, header=true, encoding='utf-8')"
+            text = sql_literal(str(utf8 or path))
+            base = f"read_csv({text}, all_varchar=true, header=true, encoding='utf-8')"
             return _file_export(path, _describe(con, base), numbered=False, relation=base)
         if suffix == ".parquet":
             base = f"read_parquet({p}, file_row_number=true)"
@@ -138,7 +142,8 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
             )
         columns = _describe(con, "__export")
     except duckdb.Error as exc:
-        raise IngestError(f"{path.name}: cannot be read: {_first_line(exc)}") from None
+        reason = not_text(exc) or _first_line(exc)
+        raise IngestError(f"{path.name}: cannot be read: {reason}") from None
     return _file_export(path, columns)
 
 

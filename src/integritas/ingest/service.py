@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from integritas.catalog.models import Source
+from integritas.catalog.models import Source, SourceKind
 from integritas.catalog.registry import catalog
 from integritas.ingest.batch import ingest_export
+from integritas.ingest.encodings import UTF8, transcode
 from integritas.ingest.errors import IngestError
 from integritas.ingest.layout import manifests
 from integritas.ingest.location import Geofences, load_geofences, store_geofences
@@ -147,16 +149,36 @@ def _ingest_file(
     gf: Geofences,
 ) -> BatchResult:
     con = _connect(ws)
+    utf8: Path | None = None
     try:
-        export = read_file(con, path)
+        utf8 = _utf8_copy(ws, path, source, mapping)
+        export = read_file(con, path, utf8)
         expr_types = None
         if mapping and any(r.expr for r in mapping.rules) and path.suffix.lower() == ".csv":
-            expr_types = sniff_csv_types(con, path)
+            expr_types = sniff_csv_types(con, utf8 or path)
         return ingest_export(
             ws, con, export, source, mapping, settings=settings, geofences=gf, expr_types=expr_types
         )
     finally:
         con.close()
+        if utf8 is not None:
+            utf8.unlink(missing_ok=True)
+
+
+def _utf8_copy(ws: Workspace, path: Path, source: Source, mapping: Mapping | None) -> Path | None:
+    """The export's text as UTF-8 in the scratch folder (removed after the ingest, or by
+    ``cleanup_leftovers`` after a crash) where its mapping names another encoding."""
+    encoding = mapping.encoding if mapping else None
+    if encoding in (None, UTF8):
+        return None
+    if path.suffix.lower() not in (".csv", ".txt"):
+        raise IngestError(f"{path.name}: an encoding ({encoding}) applies to CSV exports only")
+    if source.kind is SourceKind.LOCATION:
+        # Pings may touch the disk only after the on-duty filter; a copy would hold them all.
+        raise IngestError(f"{path.name}: device location exports must be UTF-8 ({encoding} given)")
+    dest = ws.home / ".ingest-tmp" / f"{uuid.uuid4().hex}.csv"
+    transcode(path, encoding, dest)
+    return dest
 
 
 def ingest_path(

@@ -42,6 +42,7 @@ from integritas.ingest.checks import (
     typed_value,
     v,
 )
+from integritas.ingest.encodings import not_text
 from integritas.ingest.errors import IngestError
 from integritas.ingest.mapping import Mapping
 from integritas.ingest.readers import Export, quote_ident
@@ -252,7 +253,9 @@ def _as_text(col: str, col_type: str) -> str:
 def unreadable(export: Export, mapping: Mapping | None, exc: duckdb.Error) -> IngestError:
     """The error for an export DuckDB failed to read or convert (a message, no traceback)."""
     where = f" (mapping {mapping.path.name})" if mapping and mapping.path else ""
-    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    msg = not_text(exc) or (
+        str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    )
     return IngestError(f"{export.label}: cannot be read{where}: {msg}")
 
 
