@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from integritas.settings import IngestSettings, Workspace
+from integritas.store.testing import POSTGRES_URL, postgres_unavailable
 
 BADGE_HEADER = [
     "event_id",
@@ -43,6 +46,38 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         w.writerow(header)
         w.writerows(rows)
     return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database to read exports from: SQLite, and PostgreSQL where a server answers."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'foreign.db'}"
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def foreign_table(sql_url: str) -> Iterator[Callable[[list[sa.Column], list[dict]], str]]:
+    """``make(columns, rows)``: a new table at ``sql_url`` holding ``rows`` (dicts), its name;
+    every table made is dropped after the test."""
+    engine = sa.create_engine(sql_url)
+    meta = sa.MetaData()
+
+    def make(columns: list[sa.Column], rows: list[dict]) -> str:
+        table = sa.Table("foreign_" + uuid.uuid4().hex[:8], meta, *columns)
+        table.create(engine)
+        with engine.begin() as con:
+            con.execute(table.insert(), rows)
+        return table.name
+
+    try:
+        yield make
+    finally:
+        meta.drop_all(engine)
+        engine.dispose()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -18,18 +19,18 @@ from integritas.ingest.models import BatchStatus
 from integritas.ingest.service import ingest_path
 from integritas.settings import IngestSettings, Workspace
 
-from .conftest import BADGE_HEADER, badge_rows
-
 STRICT = IngestSettings(quarantine_tolerance=0.0, operator="tester")
 PYTHON_CODEC = {"windows-1252": "cp1252", "latin-1": "latin-1", "utf-16": "utf-16"}
 
 
-def _export(folder: Path, rows: list[list[str]], codec: str, encoding: str | None) -> Path:
+def _export(
+    folder: Path, header: list[str], rows: list[list[str]], codec: str, encoding: str | None
+) -> Path:
     """badge_access.csv written in ``codec``, with a mapping naming ``encoding`` (if any)."""
     folder.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO(newline="")
     w = csv.writer(buf)
-    w.writerow(BADGE_HEADER)
+    w.writerow(header)
     w.writerows(rows)
     path = folder / "badge_access.csv"
     path.write_bytes(buf.getvalue().encode(codec))
@@ -66,15 +67,15 @@ def _encodable(codec: str) -> st.SearchStrategy[str]:
 )
 @given(data=st.data())
 def test_text_in_a_declared_encoding_arrives_as_written(
-    tmp_path_factory: pytest.TempPathFactory, encoding: str, data: st.DataObject
+    tmp_path_factory: pytest.TempPathFactory, kit: Any, encoding: str, data: st.DataObject
 ) -> None:
     codec = PYTHON_CODEC[encoding]
     texts = data.draw(st.lists(_encodable(codec), min_size=1, max_size=6))
-    rows = badge_rows(len(texts))
+    rows = kit.rows(len(texts))
     for row, value in zip(rows, texts, strict=True):
         row[3] = value  # reader_id: free text, kept as it is
     root = tmp_path_factory.mktemp("enc")
-    folder = _export(root / "exports", rows, codec, encoding)
+    folder = _export(root / "exports", kit.header, rows, codec, encoding)
     ws = Workspace.from_settings(root / "home")
     r = ingest_path(ws, folder, settings=STRICT).results[0]
     assert r.status is BatchStatus.COMMITTED, r.message
@@ -82,21 +83,21 @@ def test_text_in_a_declared_encoding_arrives_as_written(
     assert not any((ws.home / ".ingest-tmp").iterdir())  # the UTF-8 copy is gone
 
 
-def test_excel_characters_survive(tmp_path: Path) -> None:
+def test_excel_characters_survive(tmp_path: Path, kit: Any) -> None:
     """The bytes 0x80-0x9F, where Windows-1252 and Latin-1 differ (DuckDB refuses them as
     Latin-1): euro sign, curly quotes, dashes."""
-    rows = badge_rows(2)
+    rows = kit.rows(2)
     rows[0][3], rows[1][3] = "Caf\u00e9 \u20ac5", "O\u2019Brien \u2013 \u201cN\u201d"
     ws = Workspace.from_settings(tmp_path / "home")
-    folder = _export(tmp_path / "x", rows, "cp1252", "Windows-1252")
+    folder = _export(tmp_path / "x", kit.header, rows, "cp1252", "Windows-1252")
     assert ingest_path(ws, folder, settings=STRICT).exit_code == 0
     assert _readers(ws) == ["Caf\u00e9 \u20ac5", "O\u2019Brien \u2013 \u201cN\u201d"]
 
 
-def test_an_undeclared_encoding_is_named_with_its_fix(tmp_path: Path) -> None:
-    rows = badge_rows(2)
+def test_an_undeclared_encoding_is_named_with_its_fix(tmp_path: Path, kit: Any) -> None:
+    rows = kit.rows(2)
     rows[1][3] = "Caf\u00e9"
-    folder = _export(tmp_path / "x", rows, "cp1252", None)
+    folder = _export(tmp_path / "x", kit.header, rows, "cp1252", None)
     ws = Workspace.from_settings(tmp_path / "home")
     r = ingest_path(ws, folder / "badge_access.csv", settings=STRICT).results[0]
     assert r.status is BatchStatus.FAILED
@@ -104,8 +105,8 @@ def test_an_undeclared_encoding_is_named_with_its_fix(tmp_path: Path) -> None:
     assert manifests(ws) == [] and curated_files(ws, "badge_access") == []
 
 
-def test_bytes_outside_the_encoding_are_refused_with_the_line(tmp_path: Path) -> None:
-    folder = _export(tmp_path / "x", badge_rows(3), "cp1252", "windows-1252")
+def test_bytes_outside_the_encoding_are_refused_with_the_line(tmp_path: Path, kit: Any) -> None:
+    folder = _export(tmp_path / "x", kit.header, kit.rows(3), "cp1252", "windows-1252")
     path = folder / "badge_access.csv"
     path.write_bytes(path.read_bytes() + b"E9,SN0001,HQ,R\x81,2024-03-01 08:00:00,in,granted\r\n")
     ws = Workspace.from_settings(tmp_path / "home")

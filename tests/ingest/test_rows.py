@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from integritas.ingest.readers import read_file
 from integritas.ingest.rows import TextRows, text, text_column
 from integritas.ingest.service import ingest_path, ingest_sql
 from integritas.settings import IngestSettings, Workspace
-from integritas.store.testing import POSTGRES_URL, postgres_unavailable
 
+BADGE_TEXT = ("staff_number", "site_code", "reader_id", "event_time", "direction", "result")
 values = st.one_of(
     st.none(),
     st.text(),
@@ -102,49 +101,24 @@ def test_a_row_of_the_wrong_width_is_refused() -> None:
         sink.add([("x", "y"), ("z",)])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def swipes(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+@pytest.fixture
+def swipes(sql_url: str, foreign_table: Callable[..., str]) -> tuple[str, str]:
     """(URL, table): a foreign badge table of 50 rows, integer and text columns mixed."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'door.sqlite'}"
-    else:
-        reason = postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        url = POSTGRES_URL
-    table = "swipes_" + uuid.uuid4().hex[:8]
-    meta = sa.MetaData()
-    t = sa.Table(
-        table,
-        meta,
-        sa.Column("event_id", sa.Integer),
-        *(sa.Column(c, sa.String) for c in ("staff_number", "site_code", "reader_id")),
-        sa.Column("event_time", sa.String),
-        *(sa.Column(c, sa.String) for c in ("direction", "result")),
-    )
-    engine = sa.create_engine(url)
-    meta.create_all(engine)
-    with engine.begin() as con:
-        con.execute(
-            t.insert(),
-            [
-                {
-                    "event_id": i,
-                    "staff_number": f"SN{i % 7:04d}",
-                    "site_code": "HQ",
-                    "reader_id": f"D{i % 3}",
-                    "event_time": f"2024-03-01 08:{i:02d}:00",
-                    "direction": "in",
-                    "result": "granted",
-                }
-                for i in range(50)
-            ],
-        )
-    try:
-        yield url, table
-    finally:
-        meta.drop_all(engine)
-        engine.dispose()
+    columns = [sa.Column("event_id", sa.Integer)]
+    columns += [sa.Column(c, sa.String) for c in BADGE_TEXT]
+    rows = [
+        {
+            "event_id": i,
+            "staff_number": f"SN{i % 7:04d}",
+            "site_code": "HQ",
+            "reader_id": f"D{i % 3}",
+            "event_time": f"2024-03-01 08:{i:02d}:00",
+            "direction": "in",
+            "result": "granted",
+        }
+        for i in range(50)
+    ]
+    return sql_url, foreign_table(columns, rows)
 
 
 def test_sql_results_arrive_in_chunks_numbered_in_order(

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -15,7 +14,6 @@ from integritas.ingest.layout import curated_files, manifests
 from integritas.ingest.models import BatchStatus
 from integritas.ingest.service import ingest_sql
 from integritas.settings import IngestSettings, Workspace
-from integritas.store.testing import POSTGRES_URL, postgres_unavailable
 
 # A foreign system's table: its own column names and native types.
 MAPPING = """
@@ -36,39 +34,15 @@ ROWS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+@pytest.fixture
+def database(sql_url: str, foreign_table: Callable[..., str]) -> tuple[str, str]:
     """(SQLAlchemy URL, table name) holding ROWS."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'door.db'}"
-    else:
-        reason = postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        url = POSTGRES_URL
-    table = "swipes_" + uuid.uuid4().hex[:8]
-    engine = sa.create_engine(url)
-    meta = sa.MetaData()
-    t = sa.Table(
-        table,
-        meta,
-        sa.Column("swipe_ref", sa.String),
-        sa.Column("emp_no", sa.String),
-        sa.Column("site", sa.String),
-        sa.Column("door", sa.String),
-        sa.Column("swiped_at", sa.DateTime),
-        sa.Column("dir", sa.String),
-        sa.Column("outcome", sa.String),
-    )
-    meta.create_all(engine)
-    keys = [c.name for c in t.columns]
-    with engine.begin() as con:
-        con.execute(t.insert(), [dict(zip(keys, r, strict=True)) for r in ROWS])
-    try:
-        yield url, table
-    finally:
-        meta.drop_all(engine)
-        engine.dispose()
+    strings = ("swipe_ref", "emp_no", "site", "door")
+    columns = [sa.Column(c, sa.String) for c in strings]
+    columns += [sa.Column("swiped_at", sa.DateTime)]
+    columns += [sa.Column(c, sa.String) for c in ("dir", "outcome")]
+    keys = [c.name for c in columns]
+    return sql_url, foreign_table(columns, [dict(zip(keys, r, strict=True)) for r in ROWS])
 
 
 def test_sql_query_with_mapping(ws: Workspace, tmp_path: Path, database: tuple[str, str]) -> None:
