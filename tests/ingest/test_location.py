@@ -6,8 +6,10 @@ import struct
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from integritas.ingest.layout import curated_files, manifests
+from integritas.ingest.readers import Export
 from integritas.ingest.service import ingest_path
 from integritas.settings import IngestSettings, Workspace
 
@@ -154,3 +156,27 @@ def test_location_staging_never_spills_to_disk(ws: Workspace, exports: Path, kit
     )
     assert result.status == "committed" and result.rows_dropped_off_duty == 4
     assert con.execute("SELECT current_setting('temp_directory')").fetchone() == ("",)
+
+
+@pytest.mark.parametrize(("source", "spills"), [("device_location", False), ("badge_access", True)])
+def test_sql_pings_never_spill_from_the_first_row(
+    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, spills: bool
+) -> None:
+    """A SQL result lands in DuckDB as it is read: for pings, no spill folder before that."""
+    import sqlite3
+
+    import integritas.ingest.service as service
+
+    seen: list[str] = []
+    real = service.read_sql
+
+    def spy(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:
+        row = con.execute("SELECT current_setting('temp_directory')").fetchone()
+        seen.append(str(row[0]) if row else "?")
+        return real(con, url, query)
+
+    monkeypatch.setattr(service, "read_sql", spy)
+    db = tmp_path / "mdm.sqlite"
+    sqlite3.connect(db).close()
+    service.ingest_sql(ws, f"sqlite:///{db}", "SELECT 1 AS ping_id", source=source)
+    assert len(seen) == 1 and (seen[0] != "") is spills

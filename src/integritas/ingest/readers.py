@@ -13,12 +13,15 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from integritas.ingest.encodings import not_text
 from integritas.ingest.errors import IngestError
+
+if TYPE_CHECKING:
+    from integritas.ingest.rows import TextRows
 
 READABLE_SUFFIXES = {".csv", ".txt", ".parquet", ".jsonl", ".ndjson", ".json", ".xlsx"}
 
@@ -156,10 +159,10 @@ def sniff_csv_types(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str
         return {}
 
 
-def _text_rows(con: duckdb.DuckDBPyConnection, label: str, header: list[str]) -> Any:
+def _text_rows(con: duckdb.DuckDBPyConnection, label: str, header: list[str]) -> TextRows:
     """A :class:`~integritas.ingest.rows.TextRows` for ``header``; a header DuckDB cannot
     hold as columns (names equal but for case) is the export's error, not a traceback."""
-    from integritas.ingest.rows import TextRows
+    from integritas.ingest.rows import TextRows  # it imports this module
 
     try:
         return TextRows(con, header)

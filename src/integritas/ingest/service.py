@@ -78,11 +78,17 @@ def cleanup_leftovers(ws: Workspace) -> list[Path]:
     return removed
 
 
-def _connect(ws: Workspace) -> duckdb.DuckDBPyConnection:
+def _connect(ws: Workspace, source: Source) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    spill = ws.home / ".ingest-tmp"
-    spill.mkdir(exist_ok=True)
-    con.execute(f"SET temp_directory = '{spill}'")
+    if source.kind is SourceKind.LOCATION:
+        # Pings read, staged or transcoded hold coordinates and off-duty rows: DuckDB must
+        # never spill them to disk (an out-of-memory error is a clear failure; a spill file
+        # is a leak). Set before the first byte is read: a SQL result lands in DuckDB as read.
+        con.execute("SET temp_directory = ''")
+    else:
+        spill = ws.home / ".ingest-tmp"
+        spill.mkdir(exist_ok=True)
+        con.execute(f"SET temp_directory = '{spill}'")
     con.execute("SET enable_progress_bar = false")  # the CLI prints its own summary
     return con
 
@@ -148,7 +154,7 @@ def _ingest_file(
     settings: IngestSettings,
     gf: Geofences,
 ) -> BatchResult:
-    con = _connect(ws)
+    con = _connect(ws, source)
     utf8: Path | None = None
     try:
         utf8 = _utf8_copy(ws, path, source, mapping)
@@ -263,9 +269,10 @@ def ingest_sql(
     settings = settings or IngestSettings()
     with _workspace_lock(ws):
         cleanup_leftovers(ws)
-        con = _connect(ws)
+        con: duckdb.DuckDBPyConnection | None = None
         try:
             src = _source(source)
+            con = _connect(ws, src)
             m = load_mapping(mapping) if mapping else None
             if m and m.source != source:
                 raise IngestError(f"--source {source} but the mapping is for {m.source}")
@@ -276,7 +283,8 @@ def ingest_sql(
         except IngestError as exc:
             result = _failed("sql query", source, exc)
         finally:
-            con.close()
+            if con is not None:
+                con.close()
         return IngestReport([_refresh(ws, result)])
 
 
