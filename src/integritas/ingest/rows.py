@@ -2,7 +2,8 @@
 
 A SQL query can return more rows than fit in memory as Python objects (an audit log of tens
 of millions of rows): the rows are taken a chunk at a time, each chunk turned into Arrow text
-columns and appended to a DuckDB table (which spills to the workspace, not to RAM), numbered
+columns and appended to a DuckDB table (which can spill to the workspace's private scratch
+folder; a location source's connection has none, so pings stay in memory), numbered
 ``__rn`` from 1 in arrival order and hashed as they come. Nothing holds the whole result in
 Python at once.
 
