@@ -145,6 +145,7 @@ def test_encoding_applies_to_csv_only(tmp_path: Path) -> None:
         ("latin1", "latin-1"),
         ("UTF16", "utf-16"),
         ("utf8", "utf-8"),
+        ("utf-8-sig", "utf-8"),
         ("ascii", "utf-8"),
     ],
 )
@@ -157,3 +158,11 @@ def test_encoding_names_are_normalised(given_name: str, normalised: str) -> None
 def test_unsupported_encodings_are_refused(bad: str) -> None:
     with pytest.raises(IngestError, match="is not supported"):
         parse_mapping(f"source: badge_access\nencoding: {bad}\n")
+
+
+def test_excel_utf8_with_a_byte_order_mark_needs_no_mapping(tmp_path: Path, kit: Any) -> None:
+    """Excel's "CSV UTF-8" starts with a byte-order mark; the first column is still found."""
+    folder = _export(tmp_path / "x", kit.header, kit.rows(2), "utf-8-sig", None)
+    ws = Workspace.from_settings(tmp_path / "home")
+    r = ingest_path(ws, folder / "badge_access.csv", settings=STRICT).results[0]
+    assert r.status is BatchStatus.COMMITTED and r.rows_loaded == 2

@@ -25,6 +25,7 @@ UTF8 = "utf-8"
 SUPPORTED = {
     "utf-8": UTF8,
     "ascii": UTF8,
+    "utf-8-sig": UTF8,  # DuckDB skips the byte-order mark itself
     "utf-16": "utf-16",
     "iso8859-1": "latin-1",
     "cp1252": "windows-1252",
