@@ -170,9 +170,9 @@ def _text_rows(con: duckdb.DuckDBPyConnection, label: str, header: list[str]) ->
         raise IngestError(f"{label}: the header cannot be read: {_first_line(exc)}") from None
 
 
-def _as_export(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _as_export(con: duckdb.DuckDBPyConnection, rows: TextRows) -> dict[str, str]:
     """Expose the rows as ``__export``; its columns and types."""
-    con.execute("CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM __rows")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW __export AS SELECT * FROM {rows.table}")
     return _describe(con, "__export")
 
 
@@ -211,7 +211,7 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> Export:
         rows.add_all((*r[:n], *(None,) * (n - len(r))) for r in it if any(v is not None for v in r))
     finally:
         wb.close()
-    return _file_export(path, _as_export(con))
+    return _file_export(path, _as_export(con, rows))
 
 
 def read_sql(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:
@@ -242,4 +242,6 @@ def read_sql(con: duckdb.DuckDBPyConnection, url: str, query: str) -> Export:
         engine.dispose()
     if not rows.rows:
         raise IngestError("sql query returned no rows")
-    return Export("sql query", "__export", _as_export(con), digest=known_digest(rows.sha256()))
+    return Export(
+        "sql query", "__export", _as_export(con, rows), digest=known_digest(rows.sha256())
+    )

@@ -80,10 +80,11 @@ class TextRows:
     def __init__(self, con: duckdb.DuckDBPyConnection, header: list[str]) -> None:
         self.con = con
         self.header = header
+        self.table = TABLE
         self.rows = 0
         self._digest = hashlib.sha256(("\x1f".join(header) + "\n").encode())
         cols = ", ".join(f"{quote_ident(h)} VARCHAR" for h in header)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {TABLE} (__rn BIGINT, {cols})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {self.table} (__rn BIGINT, {cols})")
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
         """Append one chunk; every row has exactly one value per header name."""
@@ -96,7 +97,7 @@ class TextRows:
         chunk = pa.Table.from_arrays([numbers, *columns], names=["__rn", *self.header])
         self.con.register("__chunk", chunk)
         try:
-            self.con.execute(f"INSERT INTO {TABLE} SELECT * FROM __chunk")
+            self.con.execute(f"INSERT INTO {self.table} SELECT * FROM __chunk")
         finally:
             self.con.unregister("__chunk")
         self.rows += len(rows)
