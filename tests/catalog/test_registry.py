@@ -132,3 +132,12 @@ def test_duplicate_source_names_are_rejected(tmp_path: Path) -> None:
 def test_unknown_source_lookup_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="declared sources: absence"):
         catalog()["nope"]
+
+
+def test_every_source_key_is_stored_so_repeats_can_be_found() -> None:
+    """A key names curated columns (a pseudonymised key by its pseudonym), for every source."""
+    from integritas.catalog.registry import catalog
+
+    keys = {name: src.curated_key() for name, src in catalog().items()}
+    assert all(keys.values()), [n for n, k in keys.items() if not k]
+    assert keys["hr_master"] == ("person_id",) and keys["badge_access"] == ("event_id",)

@@ -182,6 +182,13 @@ class Source(Frozen):
                 return f
         raise KeyError(f"source {self.name!r} declares no field {name!r}")
 
+    def curated_key(self) -> tuple[str, ...]:
+        """The curated columns of the key (empty when a key field is not stored)."""
+        by_field = {f.name: col for col, f in self.curated_columns().items()}
+        if not self.key or any(k not in by_field for k in self.key):
+            return ()
+        return tuple(by_field[k] for k in self.key)
+
     def curated_columns(self) -> dict[str, FieldSpec]:
         """Curated column name -> the field it comes from, for fields that are stored."""
         out: dict[str, FieldSpec] = {}

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from integritas.catalog.models import FieldType, SourceKind
 from integritas.catalog.registry import catalog
-from integritas.ingest.layout import curated_files_by_source
+from integritas.ingest.layout import curated_files_by_source, manifests
 from integritas.settings import EngineSettings, Workspace
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 EngineName = Literal["duckdb", "spark"]
 
 LINKAGE_ACCEPTED = "linkage_accepted"
+BATCH_ORDER = "__batch_order"
 CALENDAR_MONTH = "calendar_month"
 
 _ARROW = {
@@ -130,22 +131,31 @@ class Engine(ABC):
         self.backend = self._connect()
         disputed = _disputed_by_source(self.ws)
         by_source = curated_files_by_source(self.ws)
-        for name in catalog():
+        order = _batch_order(self.ws)
+        for name, src in catalog().items():
             files = by_source.get(name, [])
-            if files and name in disputed:
+            if not files:
+                self._register_empty(name, source_schema(name))
+                continue
+            latest = name in order.superseded and bool(src.curated_key())
+            if name not in disputed and not latest:
+                self._register_files(name, files)
+                continue
+            self._register_files(f"__all_{name}", files)
+            rows = self.backend.table(f"__all_{name}")
+            if name in disputed:
                 # Disputed rows are left out of every metric until the dispute is resolved.
-                self._register_files(f"__undisputed_{name}", files)
-                raw = self.backend.table(f"__undisputed_{name}")
                 self._register_arrow(f"__disputed_{name}", disputed[name])
                 bad = self.backend.table(f"__disputed_{name}")
-                kept = raw.anti_join(
-                    bad, [raw._batch_id == bad.batch_id, raw._row_number == bad.row_number]
+                rows = rows.anti_join(
+                    bad, [rows._batch_id == bad.batch_id, rows._row_number == bad.row_number]
                 )
-                self.backend.create_view(name, kept, overwrite=True)
-            elif files:
-                self._register_files(name, files)
-            else:
-                self._register_empty(name, source_schema(name))
+            if latest:
+                if BATCH_ORDER not in self._registered:
+                    self._register_arrow(BATCH_ORDER, order.table)
+                    self._registered.add(BATCH_ORDER)
+                rows = _latest_per_key(rows, self.backend.table(BATCH_ORDER), src.curated_key())
+            self.backend.create_view(name, rows, overwrite=True)
         linked = linkage_accepted_path(self.ws)
         if linked.exists():
             self._register_files(LINKAGE_ACCEPTED, [linked])
@@ -196,6 +206,37 @@ class Engine(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class _BatchOrder:
+    table: pa.Table  # batch_id, ordinal: committed batches in commit order
+    superseded: frozenset[str]  # sources where a batch replaced rows an earlier one held
+
+
+def _batch_order(ws: Workspace) -> _BatchOrder:
+    found = manifests(ws)
+    return _BatchOrder(
+        pa.table(
+            {
+                "batch_id": pa.array([m["batch_id"] for m in found], pa.string()),
+                "ordinal": pa.array(range(len(found)), pa.int64()),
+            }
+        ),
+        frozenset(m["source"] for m in found if m.get("rows_superseding")),
+    )
+
+
+def _latest_per_key(rows: ir.Table, order: ir.Table, key: tuple[str, ...]) -> ir.Table:
+    """One row per key: the latest committed batch's (then the batch's last such row), so that
+    an overlapping or corrected re-export replaces what it repeats instead of doubling it."""
+    joined = rows.join(order, rows._batch_id == order.batch_id, how="left")
+    w = ibis.window(
+        group_by=[joined[k] for k in key],
+        order_by=[joined.ordinal.desc(), joined._row_number.desc()],
+    )
+    ranked = joined.mutate(__latest=ibis.row_number().over(w))
+    return ranked.filter(ranked.__latest == 0).select(*rows.columns)
 
 
 def _disputed_by_source(ws: Workspace) -> dict[str, pa.Table]:

@@ -23,7 +23,7 @@ import duckdb
 from integritas.catalog.models import Handling, Source, SourceKind
 from integritas.ingest.errors import IngestError
 from integritas.ingest.keymaps import build_maps
-from integritas.ingest.layout import manifests, write_manifest
+from integritas.ingest.layout import curated_files, manifests, write_manifest
 from integritas.ingest.location import (
     Geofences,
     build_duty_windows,
@@ -313,6 +313,7 @@ def _commit(
             **common,  # type: ignore[arg-type]
         )
 
+    superseding = _superseding(ws, con, source, _tmp(curated))
     written = [curated]
     vault_fields = source.vault_fields()
     if vault_fields and source.person_field:
@@ -348,6 +349,7 @@ def _commit(
         "rows_loaded": rows_loaded,
         "rows_quarantined": quarantined,
         "rows_dropped_off_duty": dropped_off_duty,
+        "rows_superseding": superseding,
         "columns_dropped": list(staging.columns_dropped),
         "columns_dropped_count": len(staging.columns_dropped),
         "curated_files": [str(curated.relative_to(ws.home))],
@@ -359,4 +361,25 @@ def _commit(
         "status": "committed",
     }
     write_manifest(ws, manifest)
-    return BatchResult(status=BatchStatus.COMMITTED, rows_loaded=rows_loaded, **common)  # type: ignore[arg-type]
+    return BatchResult(
+        status=BatchStatus.COMMITTED,
+        rows_loaded=rows_loaded,
+        rows_superseding=superseding,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _superseding(ws: Workspace, con: duckdb.DuckDBPyConnection, source: Source, new: Path) -> int:
+    """Rows of the new batch whose key a committed batch of the source already holds (an
+    overlapping or corrected re-export): the analytical plane keeps the latest of each."""
+    key = source.curated_key()
+    held = curated_files(ws, source.name)
+    if not key or not held:
+        return 0
+    cols = ", ".join(quote_ident(c) for c in key)
+    files = "[" + ", ".join(sql_literal(str(f)) for f in held) + "]"
+    return _scalar(
+        con,
+        f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet({sql_literal(str(new))})) n "
+        f"SEMI JOIN (SELECT {cols} FROM read_parquet({files}, union_by_name=true)) o USING ({cols})",
+    )

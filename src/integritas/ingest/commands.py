@@ -41,6 +41,11 @@ def _print_report(report: IngestReport) -> None:
             console.print(
                 f"  columns dropped (not declared): {escape(', '.join(r.columns_dropped))}"
             )
+        if r.rows_superseding:
+            console.print(
+                f"  {r.rows_superseding} rows carry a key an earlier batch holds: "
+                "each replaces the earlier row in every metric (the latest batch wins)"
+            )
         if r.message:
             console.print(f"  {escape(r.message)}")
         if r.rows_quarantined:

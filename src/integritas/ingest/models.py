@@ -33,6 +33,7 @@ class BatchResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_dropped_off_duty: int = 0
+    rows_superseding: int = 0  # rows whose key an earlier batch already held (latest wins)
     columns_dropped: tuple[str, ...] = ()
     quarantine_file: str | None = None
     quarantine_sample: tuple[QuarantineRecord, ...] = ()
