@@ -63,3 +63,26 @@ def test_spark_keeps_the_same_latest_rows(
         expected = _rows(duck)
     with SparkEngine(ws).open() as spark:
         assert _rows(spark) == expected == [("E0", "R0"), ("E1", "R9")]
+
+
+def test_a_moved_event_touches_its_old_period_too(
+    ws: Workspace, exports: Path, kit: Any, strict: IngestSettings
+) -> None:
+    """Incremental metric runs recompute what a batch touches: a correction that moves an
+    event from March to April touches March, where the replaced row was."""
+    from integritas.metrics.incremental import BatchIndex
+
+    moved = kit.rows(1, start=1)[0]
+    moved[4] = "2024-04-15 08:00:00"
+    first = kit.rows(2)  # event times on 1 and 2 March
+    kit.write_csv(exports / "w1" / "badge_access.csv", kit.header, first)
+    kit.write_csv(exports / "w2" / "badge_access.csv", kit.header, [moved])
+    ingest_path(ws, exports / "w1", settings=strict)
+    ingest_path(ws, exports / "w2", settings=strict)
+    second = manifests(ws, "badge_access")[1]
+    assert second["rows_superseding"] == 1
+    got = BatchIndex.load(ws).event_range(second["batch_id"])
+    assert got is not None and (got[0].isoformat(), got[1].isoformat()) == (
+        "2024-03-02",
+        "2024-04-15",
+    )

@@ -109,16 +109,40 @@ class BatchIndex:
             from integritas.engine import duck
 
             col = catalog()[source or ""].field(field_name).curated_name or field_name
-            lst = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+            rows = f'SELECT "{col}" AS t FROM {_parquet(files)}'
+            if manifest.get("rows_superseding"):
+                rows += " UNION ALL " + self._replaced(source or "", batch_id, col, files)
             with duck.connect(self.ws) as con:
                 row = con.execute(
-                    f'SELECT CAST(min("{col}") AS DATE), CAST(max("{col}") AS DATE) '
-                    f"FROM read_parquet({lst}, union_by_name=true)"
+                    f"SELECT CAST(min(t) AS DATE), CAST(max(t) AS DATE) FROM ({rows})"
                 ).fetchone()
             if row and row[0] is not None:
                 found = (row[0], row[1])
         self._ranges[batch_id] = found
         return found
+
+    def _replaced(self, source: str, batch_id: str, col: str, files: list[Path]) -> str:
+        """SQL of the event times of rows in the source's other batches that this batch's
+        rows replace (same key): a correction that moves an event changes its old period too."""
+        others = [
+            self.ws.home / rel
+            for m in self.by_source.get(source, [])
+            if m["batch_id"] != batch_id
+            for rel in m.get("curated_files", [])
+        ]
+        others = [f for f in others if f.exists()]
+        key = ", ".join(f'"{k}"' for k in catalog()[source].curated_key())
+        if not others or not key:
+            return f'SELECT "{col}" AS t FROM {_parquet(files)} WHERE false'
+        return (
+            f'SELECT o."{col}" AS t FROM {_parquet(others)} o '
+            f"SEMI JOIN (SELECT {key} FROM {_parquet(files)}) n USING ({key})"
+        )
+
+
+def _parquet(files: list[Path]) -> str:
+    lst = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
+    return f"read_parquet({lst}, union_by_name=true)"
 
 
 @dataclass(frozen=True)
