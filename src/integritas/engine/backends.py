@@ -268,12 +268,10 @@ class DuckDBEngine(Engine):
         return backend
 
     def _register_files(self, table: str, files: list[Path]) -> None:
-        from integritas.ingest.readers import quote_ident, sql_literal
+        from integritas.ingest.readers import parquet_scan, quote_ident
 
-        lst = "[" + ", ".join(sql_literal(str(f)) for f in files) + "]"
         self.backend.con.execute(
-            f"CREATE OR REPLACE VIEW {quote_ident(table)} AS "
-            f"SELECT * FROM read_parquet({lst}, union_by_name=true)"
+            f"CREATE OR REPLACE VIEW {quote_ident(table)} AS SELECT * FROM {parquet_scan(files)}"
         )
 
     def _register_arrow(self, table: str, data: pa.Table) -> None:

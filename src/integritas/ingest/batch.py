@@ -34,7 +34,7 @@ from integritas.ingest.mapping import Mapping
 from integritas.ingest.models import BatchResult, BatchStatus, QuarantineRecord
 from integritas.ingest.pseudonyms import Pseudonymiser
 from integritas.ingest.quarantine import IN_ORDER, quarantine_summary, stage_quarantine
-from integritas.ingest.readers import Export, quote_ident, sql_literal
+from integritas.ingest.readers import Export, parquet_scan, quote_ident, sql_literal
 from integritas.ingest.validate import Staging, e, stage, unreadable, v
 from integritas.settings import IngestSettings, Workspace
 
@@ -377,9 +377,8 @@ def _superseding(ws: Workspace, con: duckdb.DuckDBPyConnection, source: Source, 
     if not key or not held:
         return 0
     cols = ", ".join(quote_ident(c) for c in key)
-    files = "[" + ", ".join(sql_literal(str(f)) for f in held) + "]"
     return _scalar(
         con,
-        f"SELECT count(*) FROM (SELECT {cols} FROM read_parquet({sql_literal(str(new))})) n "
-        f"SEMI JOIN (SELECT {cols} FROM read_parquet({files}, union_by_name=true)) o USING ({cols})",
+        f"SELECT count(*) FROM (SELECT {cols} FROM {parquet_scan([new])}) n "
+        f"SEMI JOIN (SELECT {cols} FROM {parquet_scan(held)}) o USING ({cols})",
     )

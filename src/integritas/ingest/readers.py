@@ -52,6 +52,12 @@ def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def parquet_scan(files: list[Path]) -> str:
+    """SQL reading Parquet ``files`` as one relation (columns matched by name)."""
+    listing = ", ".join(sql_literal(str(f)) for f in files)
+    return f"read_parquet([{listing}], union_by_name=true)"
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

@@ -21,6 +21,7 @@ from typing import Any
 
 from integritas.catalog.registry import catalog
 from integritas.ingest.layout import atomic_write_text, manifests
+from integritas.ingest.readers import parquet_scan
 from integritas.metrics.model import MetricSpec
 from integritas.metrics.values import derived_dir
 from integritas.settings import Workspace
@@ -109,9 +110,12 @@ class BatchIndex:
             from integritas.engine import duck
 
             col = catalog()[source or ""].field(field_name).curated_name or field_name
-            rows = f'SELECT "{col}" AS t FROM {_parquet(files)}'
-            if manifest.get("rows_superseding"):
-                rows += " UNION ALL " + self._replaced(source or "", batch_id, col, files)
+            rows = f'SELECT "{col}" AS t FROM {parquet_scan(files)}'
+            replaced = manifest.get("rows_superseding") and self._replaced(
+                source or "", batch_id, col, files
+            )
+            if replaced:
+                rows += f" UNION ALL {replaced}"
             with duck.connect(self.ws) as con:
                 row = con.execute(
                     f"SELECT CAST(min(t) AS DATE), CAST(max(t) AS DATE) FROM ({rows})"
@@ -121,7 +125,7 @@ class BatchIndex:
         self._ranges[batch_id] = found
         return found
 
-    def _replaced(self, source: str, batch_id: str, col: str, files: list[Path]) -> str:
+    def _replaced(self, source: str, batch_id: str, col: str, files: list[Path]) -> str | None:
         """SQL of the event times of rows in the source's other batches that this batch's
         rows replace (same key): a correction that moves an event changes its old period too."""
         others = [
@@ -133,16 +137,11 @@ class BatchIndex:
         others = [f for f in others if f.exists()]
         key = ", ".join(f'"{k}"' for k in catalog()[source].curated_key())
         if not others or not key:
-            return f'SELECT "{col}" AS t FROM {_parquet(files)} WHERE false'
+            return None
         return (
-            f'SELECT o."{col}" AS t FROM {_parquet(others)} o '
-            f"SEMI JOIN (SELECT {key} FROM {_parquet(files)}) n USING ({key})"
+            f'SELECT o."{col}" AS t FROM {parquet_scan(others)} o '
+            f"SEMI JOIN (SELECT {key} FROM {parquet_scan(files)}) n USING ({key})"
         )
-
-
-def _parquet(files: list[Path]) -> str:
-    lst = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]"
-    return f"read_parquet({lst}, union_by_name=true)"
 
 
 @dataclass(frozen=True)
